@@ -1,0 +1,157 @@
+/*
+ * NAME
+ *	conf 3h - main.cf and master.cf
+ * SYNOPSIS
+ *	#include "conf.h"
+ *	#include "params.h"
+ *
+ *	struct buf errors;
+ *	buf_init(&errors, 0);
+ *	if (conf_load(config_dir, &errors) < 0
+ *	    || conf_override("myhostname=mx.example.org", &errors) < 0
+ *	    || conf_finalize(&errors) < 0)
+ *		log_fatal("%s", errors.data);
+ *	use var_myhostname, var_max_use, ...
+ * DESCRIPTION
+ *	main.cf holds "name = value" lines.  A line that starts with white
+ *	space continues the previous one; "#" at the start of a line (after
+ *	optional white space) is a comment; blank lines are ignored.  Values
+ *	may refer to other parameters as $name or ${name}; ${name?text}
+ *	gives text when name is non-empty and ${name:text} when it is
+ *	empty; $$ is a literal $.  Expansion happens when a value is used,
+ *	so order in the file does not matter; a reference loop is an error.
+ *
+ *	Every parameter Petrel knows is declared once, in the table in
+ *	params.c, with its type, compiled-in default, range and a one-line
+ *	description.  conf_finalize() expands and converts every parameter
+ *	into its C variable (var_<name>) and reports every bad value, not
+ *	only the first.  Errors name the file, the line and the reason:
+ *	"/etc/petrel/main.cf:12: max_use: bad number "x"".
+ *
+ *	All error functions append complete lines ("...\n") to errors and
+ *	return -1 when at least one error was found.
+ */
+#ifndef PETREL_CONF_H
+#define PETREL_CONF_H
+
+#include "sys_defs.h"
+
+#include "buf.h"
+
+enum param_type {
+	PARAM_STR,		/* free text (lists are text, see conf_split) */
+	PARAM_INT,		/* decimal integer, long */
+	PARAM_BOOL,		/* yes/no (also true/false), bool */
+	PARAM_TIME,		/* number + unit s m h d w (default s), long seconds */
+	PARAM_SIZE,		/* bytes, plain decimal, long */
+};
+
+struct param_def {
+	const char *name;
+	enum param_type type;
+	const char *defval;	/* raw default, may hold $refs */
+	const char *(*dyn_default)(void);	/* computed default, or NULL */
+	void	*var;		/* char **, long * or bool * by type */
+	long	min, max;	/* numeric range; max 0 = no upper limit */
+	const char *doc;	/* one line for petrel-conf -d and main.cf(5) */
+};
+
+extern const struct param_def conf_params[];	/* ends with name NULL */
+
+const struct param_def *conf_param_find(const char *name);
+
+/*
+ * Parsing main.cf text (pure: no I/O, no globals).
+ */
+struct conf_entry {
+	char	*name;
+	char	*value;		/* raw, unexpanded */
+	unsigned int line;
+};
+
+struct conf_file {
+	char	*path;
+	struct conf_entry *entries;
+	size_t	n;
+};
+
+int	conf_parse_text(const char *path, const char *text, size_t len,
+			struct conf_file *file, struct buf *errors);
+void	conf_file_free(struct conf_file *file);
+
+/*
+ * The process-wide configuration.
+ */
+int	conf_load(const char *config_dir, struct buf *errors);
+int	conf_override(const char *name_eq_value, struct buf *errors);
+int	conf_finalize(struct buf *errors);
+void	conf_reset(void);		/* forget everything (tests, reload) */
+
+const char *conf_config_dir(void);
+const char *conf_raw(const char *name);	/* as set, or default; NULL unknown */
+bool	conf_is_set(const char *name);	/* set in main.cf or by override */
+const char *conf_value(const char *name); /* expanded; NULL unknown */
+int	conf_expand(const char *text, struct buf *out, const char **error_r);
+
+/* Names set in main.cf that no table declares (petrel check warns). */
+size_t	conf_unknown_names(const char ***names_r);
+
+/* Split a list value on commas and white space; caller frees with argv_free. */
+char  **conf_split(const char *value, size_t *n_r);
+void	argv_free(char **argv);
+
+/* Parse a PARAM_TIME or PARAM_BOOL value (pure helpers, also for tests). */
+int	conf_parse_time(const char *text, long *secs_r, const char **error_r);
+int	conf_parse_bool(const char *text, bool *value_r);
+int	conf_parse_long(const char *text, long *value_r);
+
+/*
+ * Edit main.cf in place: set name = value, keeping every comment and the
+ * order of the other lines; an existing setting (with its continuation
+ * lines) is replaced where it stands, a new one is appended.  The file
+ * is replaced atomically (temporary file, fsync, rename).
+ */
+int	conf_edit_file(const char *path, const char *name, const char *value,
+		       const char **error_r);
+
+/*
+ * master.cf: one service a line, fields separated by white space:
+ * service type private unpriv chroot wakeup maxproc command [args...]
+ * "-" means the default for a field.  Lines starting with white space
+ * continue the previous one; "#" lines are comments.  master_cf_parse()
+ * is pure and leaves arguments as written; master_cf_load() reads
+ * config_dir/master.cf, parses it and expands $name and ${name} in the
+ * command arguments with conf_expand() (so call it after conf_load).
+ */
+enum master_type {
+	MASTER_INET,
+	MASTER_UNIX,
+	MASTER_FIFO,
+};
+
+struct master_ent {
+	char	*name;		/* "smtp", "127.0.0.1:10025", "qmgr" */
+	enum master_type type;
+	bool	private_;	/* default y (inet: always n) */
+	bool	unpriv;		/* default y */
+	bool	chroot;		/* default n */
+	int	wakeup;		/* seconds, 0 = none ("60?" is read as 60) */
+	int	maxproc;	/* 0 = no limit; -1 ("-") = default_process_limit */
+	char  **argv;		/* command and arguments, NULL-terminated */
+	size_t	argc;
+	unsigned int line;
+};
+
+struct master_cf {
+	char	*path;
+	struct master_ent *ents;
+	size_t	n;
+};
+
+int	master_cf_parse(const char *path, const char *text, size_t len,
+			struct master_cf *cf, struct buf *errors);
+int	master_cf_load(const char *config_dir, struct master_cf *cf,
+		       struct buf *errors);
+void	master_cf_free(struct master_cf *cf);
+
+#endif
