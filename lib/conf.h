@@ -80,6 +80,37 @@ int	conf_parse_text(const char *path, const char *text, size_t len,
 void	conf_file_free(struct conf_file *file);
 
 /*
+ * Helpers shared by the main.cf and master.cf parsers.  conf_lines_next()
+ * returns 1 with the next logical line in line (continuation lines joined
+ * with one space, leading and trailing white space removed) and its first
+ * physical line number in *line_r, or 0 at the end of the text.  Comment
+ * and blank lines are skipped (they do not end a logical line).  Lines
+ * with NUL bytes, lines longer than CONF_LINE_MAX and continuation lines
+ * without a line to continue are reported ("path:line: reason\n") and
+ * skipped.  conf_quote() appends text in double quotes with control
+ * characters replaced and long text shortened, for error messages.
+ */
+#define CONF_LINE_MAX	65536		/* bytes in one (logical) line */
+#define CONF_FILE_MAX	(16 * 1024 * 1024)	/* bytes in one file */
+
+struct conf_lines {
+	const char *path;
+	const char *text;
+	size_t	len;
+	size_t	pos;
+	unsigned int lineno;	/* physical lines consumed so far */
+};
+
+void	conf_lines_init(struct conf_lines *r, const char *path,
+			const char *text, size_t len);
+int	conf_lines_next(struct conf_lines *r, struct buf *line,
+			unsigned int *line_r, struct buf *errors);
+bool	conf_name_ok(const char *name, size_t len);	/* [A-Za-z0-9_]+ */
+void	conf_quote(struct buf *b, const char *text, size_t len);
+/* Read a whole file (at most CONF_FILE_MAX bytes) into out. */
+int	conf_read_file(const char *path, struct buf *out, const char **error_r);
+
+/*
  * The process-wide configuration.
  */
 int	conf_load(const char *config_dir, struct buf *errors);

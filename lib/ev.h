@@ -19,20 +19,41 @@
  *
  *	ev_io_add() registers (or replaces) interest in one fd; events is
  *	EV_READ, EV_WRITE or both.  The callback gets the events that are
- *	ready (EV_READ is also reported for hang-up and errors so the reader
- *	sees EOF or the error).  ev_io_del() removes it; it is safe to call
- *	from inside any callback, including for the fd being dispatched.
+ *	ready.  Hang-up and errors are reported as every event the fd is
+ *	registered for, so a reader sees EOF or the error and a writer sees
+ *	EPIPE instead of the loop spinning.  ev_io_del() removes it; it is
+ *	safe to call from inside any callback, for any fd: a callback is
+ *	never run for an fd that was deleted (or deleted and added again)
+ *	after the current round's poll(2).  Closing an fd without
+ *	ev_io_del() first is a bug; the loop logs it and drops the fd.
  *
- *	Timers fire once, in deadline order; ev_timer_del() cancels a timer
- *	that has not fired (do not call it after the timer fired).  Times
- *	are milliseconds on the monotonic clock.
+ *	Timers fire once, in deadline order (equal deadlines in the order
+ *	they were added).  A timer added from a callback never fires in the
+ *	same round, so a callback that re-arms a 0 ms timer cannot starve
+ *	the loop.  ev_timer_del() cancels a timer that has not fired; it is
+ *	harmless from inside that timer's own callback, but must not be
+ *	called once the callback has returned (the timer is freed then).
+ *	Times are milliseconds on the monotonic clock (ev_now_ms()); a
+ *	negative delay counts as 0.
  *
  *	Signals are delivered through a self-pipe: the callback runs from
- *	the loop, never inside the signal handler, so it may do anything.
+ *	ev_run_once(), never inside the signal handler, so it may do
+ *	anything.  Several deliveries of one signal between two rounds are
+ *	reported once.  The handler is installed with SA_RESTART;
+ *	ev_signal_del() restores the disposition found by ev_signal_add().
  *
  *	ev_run_once(max_wait) waits at most max_wait ms (-1: until the next
- *	timer or forever), dispatches what is ready and returns the number
- *	of callbacks run.
+ *	timer or forever), dispatches ready fds, then signals, then due
+ *	timers, and returns the number of callbacks run.  It must not be
+ *	called from inside a callback, except after ev_reset().
+ *
+ *	ev_reset() drops every registration, frees every timer, restores
+ *	signal dispositions and closes the self-pipe.  It does not close
+ *	registered fds.  A child calls it right after fork(), even from
+ *	inside a callback of the parent's loop; old ev_timer pointers are
+ *	invalid afterwards.
+ * SEE ALSO
+ *	poll(2), sigaction(2), stream(3)
  */
 #ifndef PETREL_EV_H
 #define PETREL_EV_H
