@@ -78,7 +78,7 @@ void	ev_signal_del(int signo);
 
 int	ev_run_once(long max_wait_msecs);
 long long ev_now_ms(void);		/* monotonic milliseconds */
-void	ev_reset(void);			/* drop every registration (after fork) */
+void	ev_reset(void);			/* drop everything (after fork) */
 
 #define ev_io_add(fd, events, fn, ctx) \
 	ev_io_add_((fd), (events) + CALLBACK_TYPECHECK(fn, \

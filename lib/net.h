@@ -53,6 +53,11 @@
  *	UNIX socket or FIFO (found out with stat).  A full FIFO counts as
  *	success: the daemon has unread wakeups already.
  *
+ *	fd_write_nosigpipe() is write(2) for pipes and other non-sockets
+ *	(sockets use send(2) with MSG_NOSIGNAL): SIGPIPE is blocked around
+ *	the call and a SIGPIPE it caused is discarded, so writing to a dead
+ *	reader fails with EPIPE instead of killing the process.
+ *
  *	Functions that return -1 set *error_r to text (no trailing period)
  *	that stays valid until the next call of a net_* function in this
  *	process; copy it to keep it.  errno is left as the failing system
@@ -65,6 +70,8 @@
  */
 #ifndef PETREL_NET_H
 #define PETREL_NET_H
+
+#include <sys/types.h>
 
 #include "sys_defs.h"
 
@@ -94,5 +101,8 @@ int	net_trigger(const char *path, const char *data, size_t len,
 /* 0 or -1 with errno set. */
 int	fd_set_nonblock(int fd, bool on);
 int	fd_set_cloexec(int fd, bool on);
+
+/* write(2) that never raises SIGPIPE: EPIPE is just an error. */
+ssize_t	fd_write_nosigpipe(int fd, const void *data, size_t len);
 
 #endif

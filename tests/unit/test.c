@@ -145,7 +145,7 @@ fatal_hook(void)
 bool
 test_expect_fatal(void (*fn)(void *), void *ctx)
 {
-	bool fatal = false;
+	volatile bool fatal = false;
 
 	log_set_fatal_hook(fatal_hook);
 	fatal_armed = true;
