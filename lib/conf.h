@@ -30,6 +30,9 @@
  *
  *	All error functions append complete lines ("...\n") to errors and
  *	return -1 when at least one error was found.
+ * SEE ALSO
+ *	conf(3), conf_parse(3), conf_edit(3), conf_master(3), params(3),
+ *	main.cf(5), master.cf(5)
  */
 #ifndef PETREL_CONF_H
 #define PETREL_CONF_H
@@ -42,7 +45,7 @@ enum param_type {
 	PARAM_STR,		/* free text (lists are text, see conf_split) */
 	PARAM_INT,		/* decimal integer, long */
 	PARAM_BOOL,		/* yes/no (also true/false), bool */
-	PARAM_TIME,		/* number + unit s m h d w (default s), long seconds */
+	PARAM_TIME,		/* number + unit s m h d w (default s), long */
 	PARAM_SIZE,		/* bytes, plain decimal, long */
 };
 
@@ -75,6 +78,7 @@ struct conf_file {
 	size_t	n;
 };
 
+/* Always fills in file (the good lines); free it with conf_file_free(). */
 int	conf_parse_text(const char *path, const char *text, size_t len,
 			struct conf_file *file, struct buf *errors);
 void	conf_file_free(struct conf_file *file);
@@ -112,26 +116,53 @@ int	conf_read_file(const char *path, struct buf *out, const char **error_r);
 
 /*
  * The process-wide configuration.
+ *
+ * conf_load() reads config_dir/main.cf and replaces the main.cf values of
+ * any earlier conf_load() (overrides stay until conf_reset()); a missing
+ * file is an error, an empty one is fine.  On a syntax error it still
+ * keeps the good lines.  conf_override() takes "name=value" (the -o flag);
+ * an override beats main.cf and later overrides win.  conf_finalize()
+ * expands and converts every table parameter and range-checks it; errors
+ * read "PATH:LINE: name: reason", with "override" or "default" in place
+ * of LINE for values that do not come from main.cf.  When any parameter
+ * is bad no var_* changes (so a reload with a bad main.cf keeps the old
+ * values); otherwise string vars are freed and replaced.  Reload:
+ * conf_reset(), conf_load(), conf_override()..., conf_finalize().
+ *
+ * config_directory is always the directory conf_load() read.  Unknown
+ * names in references expand to the empty string.  conf_value() and
+ * conf_raw() return storage owned by the configuration, valid until it
+ * next changes (load, override, reset); conf_value() returns NULL for an
+ * unknown name or a value that does not expand (reference loop, ...).
+ * conf_expand() appends the expansion of text to out; error_r is valid
+ * until the next call.
  */
 int	conf_load(const char *config_dir, struct buf *errors);
 int	conf_override(const char *name_eq_value, struct buf *errors);
 int	conf_finalize(struct buf *errors);
 void	conf_reset(void);		/* forget everything (tests, reload) */
 
-const char *conf_config_dir(void);
+const char *conf_config_dir(void);	/* NULL before conf_load() */
 const char *conf_raw(const char *name);	/* as set, or default; NULL unknown */
 bool	conf_is_set(const char *name);	/* set in main.cf or by override */
 const char *conf_value(const char *name); /* expanded; NULL unknown */
 int	conf_expand(const char *text, struct buf *out, const char **error_r);
 
-/* Names set in main.cf that no table declares (petrel check warns). */
+/*
+ * Names set in main.cf (or by override) that no table declares, sorted
+ * (petrel check warns); the array is valid until the next change.
+ */
 size_t	conf_unknown_names(const char ***names_r);
 
 /* Split a list value on commas and white space; caller frees with argv_free. */
 char  **conf_split(const char *value, size_t *n_r);
 void	argv_free(char **argv);
 
-/* Parse a PARAM_TIME or PARAM_BOOL value (pure helpers, also for tests). */
+/*
+ * Parse a PARAM_TIME, PARAM_BOOL or PARAM_INT value (pure helpers, also
+ * for tests).  conf_parse_long() takes an optional "-" and decimal digits,
+ * nothing else; all three detect overflow.
+ */
 int	conf_parse_time(const char *text, long *secs_r, const char **error_r);
 int	conf_parse_bool(const char *text, bool *value_r);
 int	conf_parse_long(const char *text, long *value_r);
@@ -139,8 +170,10 @@ int	conf_parse_long(const char *text, long *value_r);
 /*
  * Edit main.cf in place: set name = value, keeping every comment and the
  * order of the other lines; an existing setting (with its continuation
- * lines) is replaced where it stands, a new one is appended.  The file
- * is replaced atomically (temporary file, fsync, rename).
+ * lines) is replaced where it stands, a new one is appended, later
+ * duplicates of the setting are removed.  A missing file is created.
+ * The file is replaced atomically (temporary file, fsync, rename) with
+ * its old mode.  The value must not contain a line break.
  */
 int	conf_edit_file(const char *path, const char *name, const char *value,
 		       const char **error_r);
@@ -152,7 +185,10 @@ int	conf_edit_file(const char *path, const char *name, const char *value,
  * continue the previous one; "#" lines are comments.  master_cf_parse()
  * is pure and leaves arguments as written; master_cf_load() reads
  * config_dir/master.cf, parses it and expands $name and ${name} in the
- * command arguments with conf_expand() (so call it after conf_load).
+ * command arguments with conf_expand() (so call it after conf_load),
+ * except the name=value after -o, which the daemon expands itself.
+ * Both always fill in cf (good lines are kept even when others are bad);
+ * free it with master_cf_free().  See conf_master.c for the columns.
  */
 enum master_type {
 	MASTER_INET,
@@ -167,7 +203,7 @@ struct master_ent {
 	bool	unpriv;		/* default y */
 	bool	chroot;		/* default n */
 	int	wakeup;		/* seconds, 0 = none ("60?" is read as 60) */
-	int	maxproc;	/* 0 = no limit; -1 ("-") = default_process_limit */
+	int	maxproc;	/* 0 no limit; -1 "-" = default_process_limit */
 	char  **argv;		/* command and arguments, NULL-terminated */
 	size_t	argc;
 	unsigned int line;

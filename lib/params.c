@@ -243,7 +243,7 @@ const struct param_def conf_params[] = {
 	STR(tls_key_file, "",
 	    "server private key (PEM)"),
 
-	{ NULL },
+	{ NULL, PARAM_STR, NULL, NULL, NULL, 0, 0, NULL },
 };
 
 /* conf_param_find - the table row of a parameter, or NULL */

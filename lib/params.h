@@ -9,6 +9,8 @@
  *
  *	A new parameter is one line here and one row in params.c (plus a
  *	line in man/man5/main.cf.5; a test checks that they agree).
+ * SEE ALSO
+ *	conf(3h), params(3), main.cf(5)
  */
 #ifndef PETREL_PARAMS_H
 #define PETREL_PARAMS_H

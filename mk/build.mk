@@ -20,7 +20,7 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 endif
 ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(SANFLAGS) $(WARN) $(PATHS) \
-	-D_GNU_SOURCE -Ilib -MMD -MP
+	-D_GNU_SOURCE -Ilib -I. -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 # Library: every lib/*.c.
@@ -28,9 +28,19 @@ LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB = $(B)/libpetrel.a
 
-# Daemons: one folder each, every .c in it, installed in libexecdir/petrel.
-DAEMONS = $(notdir $(wildcard master smtpd cleanup pickup qmgr smtp local \
-	bounce auth imapd pop3d))
+# Daemons: one folder each, main() in <folder>/<folder>.c, every .c in the
+# folder linked in; installed in libexecdir/petrel.  A folder without its
+# main file yet is not built.
+DAEMON_DIRS = master smtpd cleanup pickup qmgr smtp local bounce auth \
+	imapd pop3d
+DAEMONS = $(foreach d,$(DAEMON_DIRS),$(if $(wildcard $(d)/$(d).c),$(d)))
+# Everything in the daemon folders but their main files, as a library for
+# unit tests of daemon modules (tests/unit/smtpd_parse_test.c and so on).
+DMOD_SRC = $(filter-out $(foreach d,$(DAEMON_DIRS),$(d)/$(d).c), \
+	$(foreach d,$(DAEMON_DIRS),$(wildcard $(d)/*.c)))
+DMOD_OBJ = $(DMOD_SRC:%.c=$(B)/obj/%.o)
+DMOD_LIB = $(B)/libdaemons.a
+
 # Command line programs: every cli/*.c and sendmail/*.c with a main().
 CLI_SRC = $(wildcard cli/*.c)
 CLI_PROGS = $(subst _,-,$(notdir $(CLI_SRC:.c=)))
@@ -56,6 +66,10 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(DMOD_LIB): $(DMOD_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 define daemon_rule
 $(B)/libexec/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard $(1)/*.c)) $(LIB)
 	@mkdir -p $$(dir $$@)
@@ -71,7 +85,7 @@ $(B)/bin/$(subst _,-,$(1)): $(B)/obj/cli/$(1).o $(LIB)
 endef
 $(foreach p,$(notdir $(CLI_SRC:.c=)),$(eval $(call cli_rule,$(p))))
 
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_LIB_OBJ) $(LIB)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_LIB_OBJ) $(DMOD_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -86,10 +100,11 @@ check: all
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(B)/%)
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	-D_GNU_SOURCE -Ilib $(PATHS)
+	-D_GNU_SOURCE -Ilib -I. $(PATHS)
 FUZZ_TIME ?= 20
 
-$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
+# Each target is linked with all of lib/ and every non-main daemon module.
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(DMOD_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(LIBS)
 
