@@ -26,6 +26,7 @@
  */
 #include "sys_defs.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -296,7 +297,7 @@ attr_list_fill(struct attr_list *list, const unsigned char *data,
 					    sizeof(*list->attrs));
 		list->attrs_cap = w->count;
 	}
-	if (list->store_cap < w->store_len || list->store == NULL) {
+	if (list->store_cap < w->store_len) {
 		list->store = xrealloc(list->store, w->store_len);
 		list->store_cap = w->store_len;
 	}
@@ -388,10 +389,12 @@ attr_spec_count(const struct attr_spec *specs)
 	for (n = 0; specs[n].name != NULL; n++) {
 		const struct attr_spec *sp = &specs[n];
 
+		size_t name_len = strnlen(sp->name, ATTR_NAME_MAX + 1);
+
 		if (n >= ATTR_SCAN_MAX)
-			log_panic("attr_scan: more than %d specs", ATTR_SCAN_MAX);
-		if (!attr_name_ok(sp->name, strnlen(sp->name, ATTR_NAME_MAX + 1))
-		    || sp->dst == NULL
+			log_panic("attr_scan: more than %d specs",
+				  ATTR_SCAN_MAX);
+		if (!attr_name_ok(sp->name, name_len) || sp->dst == NULL
 		    || (sp->type != ATTR_STR && sp->type != ATTR_LONG
 			&& sp->type != ATTR_DATA)
 		    || (sp->flags & ~ATTR_OPTIONAL) != 0)
@@ -483,12 +486,17 @@ attr_scan(const struct attr_list *list, const struct attr_spec *specs,
 static int
 attr_stream_error(const char **error_r, const char *what, int result)
 {
+	int saved_errno = errno;
+
+	if (result == STREAM_ERR)
+		return attr_error(error_r, "%s: %s", what,
+				  strerror(saved_errno));
 	return attr_error(error_r, "%s: %s", what, stream_strerror(result));
 }
 
 /* attr_read_more - append exactly need bytes from the stream to raw */
 static int
-attr_read_more(struct stream *s, struct buf *raw, size_t need,
+attr_read_more(struct stream *s, struct buf *raw, size_t need, size_t done,
 	       const char **error_r)
 {
 	int ret;
@@ -497,7 +505,7 @@ attr_read_more(struct stream *s, struct buf *raw, size_t need,
 	ret = stream_read_exact(s, raw->data + raw->len, need);
 	if (ret == STREAM_EOF)
 		return attr_error(error_r, "truncated attribute list: end of "
-				  "file after %zu bytes", raw->len);
+				  "file after %zu complete attributes", done);
 	if (ret < 0)
 		return attr_stream_error(error_r, "read attribute list", ret);
 	raw->len += need;
@@ -522,13 +530,14 @@ attr_read(struct stream *s, const struct attr_limits *limits,
 	if (n == 0)
 		return 0;
 	if (n < 0)
-		return attr_stream_error(error_r, "read attribute list", (int)n);
+		return attr_stream_error(error_r, "read attribute list",
+					 (int)n);
 	attr_walk_init(&w, limits);
 	buf_init(&raw, 256);
 	buf_putc(&raw, first);
 	while ((ret = attr_walk(&w, (unsigned char *)raw.data, raw.len, &size,
 				error_r)) == 0)
-		if (attr_read_more(s, &raw, size, error_r) < 0) {
+		if (attr_read_more(s, &raw, size, w.count, error_r) < 0) {
 			ret = -1;
 			break;
 		}

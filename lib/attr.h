@@ -76,8 +76,10 @@
  *
  *	The parser checks every declared length against the limits as
  *	soon as the length field itself has arrived, before waiting for
- *	or allocating the bytes it announces, so a peer can never make a
- *	reader allocate more than max_total plus a small overhead.
+ *	or allocating the bytes it announces, so what a peer can make a
+ *	reader allocate is bounded by a small multiple of max_total (the
+ *	read buffer and the list's copy) plus one array entry per
+ *	attribute, at most max_attrs.
  *
  * BUILDING
  *	attr_put_str(), attr_put_data(), attr_put_long() append one
@@ -128,7 +130,9 @@
  *	for end of file before the first byte of a list (the peer closed
  *	the connection between requests: not an error), and -1 for end of
  *	file inside a list ("truncated"), a malformed list, a timeout or an
- *	I/O error.
+ *	I/O error.  Unless it returns 1, list is left empty.  Limits are
+ *	checked as in attr_parse(), before the bytes a length announces
+ *	are read, so a bad header fails at once instead of at the timeout.
  *
  *	attr_write() writes an encoded list (which must end with the end
  *	marker) and flushes the stream; 0 or -1.
@@ -141,7 +145,8 @@
  * ERRORS
  *	On failure, *error_r points to a message in storage owned by this
  *	module (thread-local), valid until the next attr_* call in the same
- *	thread.  Copy it if it must live longer.  The message quotes names
+ *	thread.  Copy it if it must live longer.  error_r may be NULL when
+ *	the caller does not want the text.  The message quotes names
  *	only after they have been checked to be [a-z0-9_], so it is safe to
  *	log.
  * SEE ALSO

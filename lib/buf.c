@@ -10,6 +10,7 @@
 #include "sys_defs.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,14 +114,33 @@ buf_consume(struct buf *b, size_t n)
 	b->data[b->len] = '\0';
 }
 
-/* buf_append - append binary data */
+/* buf_inside - does p point into the storage of b? */
+static bool
+buf_inside(const struct buf *b, const void *p)
+{
+	uintptr_t start = (uintptr_t)b->data, at = (uintptr_t)p;
+
+	return b->data != NULL && at >= start && at - start < b->cap;
+}
+
+/* buf_append - append binary data (which may be part of b itself) */
 void
 buf_append(struct buf *b, const void *data, size_t len)
 {
+	const char *src = data;
+
 	if (len == 0)
 		return;
-	buf_reserve(b, len);
-	memmove(b->data + b->len, data, len);
+	if (buf_inside(b, src)) {
+		/* Growing b would free the source: find it again after. */
+		size_t off = (size_t)(src - b->data);
+
+		buf_reserve(b, len);
+		src = b->data + off;
+	} else {
+		buf_reserve(b, len);
+	}
+	memmove(b->data + b->len, src, len);
 	b->len += len;
 	b->data[b->len] = '\0';
 }
@@ -173,10 +193,17 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* buf_set - replace the contents */
+/* buf_set - replace the contents (data may be part of b itself) */
 void
 buf_set(struct buf *b, const void *data, size_t len)
 {
+	if (len > 0 && buf_inside(b, data)) {
+		/* Keeping part of b: buf_reset() would clobber a byte. */
+		memmove(b->data, data, len);
+		b->len = len;
+		b->data[len] = '\0';
+		return;
+	}
 	buf_reset(b);
 	buf_append(b, data, len);
 }

@@ -109,6 +109,16 @@ log_configure(const char *syslog_name, const char *facility,
 	static char errbuf[512];
 	int fac = -1;
 
+	/* A bad facility is an error even when logging to a file. */
+	for (size_t i = 0; i < N_ELEMENTS(facilities); i++)
+		if (strcmp(facilities[i].name, facility) == 0)
+			fac = facilities[i].value;
+	if (fac < 0) {
+		snprintf(errbuf, sizeof(errbuf),
+			 "unknown syslog facility \"%s\"", facility);
+		*error_r = errbuf;
+		return -1;
+	}
 	snprintf(log_tag, sizeof(log_tag), "%s/%s", syslog_name, log_prog);
 	if (log_host[0] == '\0' && gethostname(log_host, sizeof(log_host) - 1) < 0)
 		copy_str(log_host, sizeof(log_host), "localhost");
@@ -127,15 +137,6 @@ log_configure(const char *syslog_name, const char *facility,
 		log_fd = fd;
 		log_dest = LOG_DEST_FILE;
 	} else {
-		for (size_t i = 0; i < N_ELEMENTS(facilities); i++)
-			if (strcmp(facilities[i].name, facility) == 0)
-				fac = facilities[i].value;
-		if (fac < 0) {
-			snprintf(errbuf, sizeof(errbuf),
-				 "unknown syslog facility \"%s\"", facility);
-			*error_r = errbuf;
-			return -1;
-		}
 		closelog();
 		openlog(log_tag, LOG_PID | LOG_NDELAY, fac);
 		log_dest = LOG_DEST_SYSLOG;

@@ -450,7 +450,9 @@ net_listen_unix(const char *path, int mode, int backlog,
 		return -1;
 	}
 	if (chmod(path, (mode_t)mode) < 0 || listen(fd, backlog) < 0) {
-		net_error(error_r, "%s: %s", path, strerror(errno));
+		/* sun_path, not path: gcc -fsanitize=address thinks path
+		 * may be NULL here and fails -Wformat-overflow. */
+		net_error(error_r, "%s: %s", sun.sun_path, strerror(errno));
 		close(fd);
 		unlink(path);
 		return -1;
