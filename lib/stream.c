@@ -136,6 +136,17 @@ stream_pending(const struct stream *s)
 	return s->rbuf.len - s->rpos;
 }
 
+/* stream_readable - bytes that can be read without polling the fd */
+size_t
+stream_readable(const struct stream *s)
+{
+	size_t n = stream_pending(s);
+
+	if (s->t != NULL && s->t->pending != NULL)
+		n += s->t->pending(s->tctx);
+	return n;
+}
+
 /* stream_error - the last error result, 0 if none */
 int
 stream_error(const struct stream *s)

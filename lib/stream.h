@@ -100,6 +100,11 @@ struct stream_transport {
 	/* Which poll events the transport waits for after EAGAIN (TLS may
 	 * need to write in order to read); NULL means the obvious one. */
 	short	(*want)(void *ctx, bool reading);
+	/* Bytes the transport holds decrypted but not yet handed over (a
+	 * TLS record can be larger than the stream's read chunk); an
+	 * event-driven reader must not wait for the fd while this is
+	 * non-zero.  NULL means none. */
+	size_t	(*pending)(void *ctx);
 };
 
 struct stream *stream_open(int fd, unsigned int flags);
@@ -116,6 +121,8 @@ int	stream_skip_line(struct stream *s);
 ssize_t	stream_read(struct stream *s, void *data, size_t len); /* >0, 0, <0 */
 int	stream_read_exact(struct stream *s, void *data, size_t len);
 size_t	stream_pending(const struct stream *s);	/* bytes buffered unread */
+/* Data readable without waiting for the fd: buffered plus transport's. */
+size_t	stream_readable(const struct stream *s);
 
 int	stream_write(struct stream *s, const void *data, size_t len);
 int	stream_puts(struct stream *s, const char *str);
