@@ -190,7 +190,7 @@ grow(struct htable *t)
 
 	if (size_mul(old_size, 2, &size) < 0
 	    || size > SIZE_MAX / sizeof(old[0]))
-		return;			/* keep the long chains, still correct */
+		return;			/* long chains, still correct */
 	t->buckets = xcalloc(size, sizeof(old[0]));
 	t->size = size;
 	for (size_t i = 0; i < old_size; i++) {
@@ -198,8 +198,9 @@ grow(struct htable *t)
 
 		while (n != NULL) {
 			struct htable_node *next = n->next;
-			struct htable_node **head = &t->buckets[n->hash & (size - 1)];
+			struct htable_node **head;
 
+			head = &t->buckets[n->hash & (size - 1)];
 			n->next = *head;
 			*head = n;
 			n = next;

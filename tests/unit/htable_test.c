@@ -197,7 +197,8 @@ test_seeds_differ(void)
 
 	test_begin("htable keyed hash");
 	k2[0] = 1;
-	test_assert(htable_siphash(k1, "abc", 3) != htable_siphash(k2, "abc", 3));
+	test_assert(htable_siphash(k1, "abc", 3)
+		    != htable_siphash(k2, "abc", 3));
 	test_end();
 }
 
