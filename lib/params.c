@@ -97,6 +97,7 @@ char   *var_transport_maps;
 long	var_message_size_limit;
 char   *var_auth_passwd_file;
 bool	var_auth_plaintext_loopback;
+long	var_auth_failure_delay;
 char   *var_tls_cert_file;
 char   *var_tls_key_file;
 
@@ -238,10 +239,16 @@ const struct param_def conf_params[] = {
 	    "passwd-file of virtual users"),
 	BOOL(auth_plaintext_loopback, "no",
 	     "allow plaintext authentication without TLS from loopback"),
+	TIME(auth_failure_delay, "2s", 0, 60,
+	     "delay before auth(8) answers a failed password check"),
 	STR(tls_cert_file, "",
 	    "server certificate chain (PEM)"),
 	STR(tls_key_file, "",
 	    "server private key (PEM)"),
+
+	/* One file of rows per daemon, so that daemons grow independently. */
+#include "params_smtpd.def"
+#include "params_cleanup.def"
 
 	{ NULL, PARAM_STR, NULL, NULL, NULL, 0, 0, NULL },
 };

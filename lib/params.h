@@ -64,7 +64,12 @@ extern char *var_transport_maps;
 extern long var_message_size_limit;
 extern char *var_auth_passwd_file;
 extern bool var_auth_plaintext_loopback;
+extern long var_auth_failure_delay;
 extern char *var_tls_cert_file;
 extern char *var_tls_key_file;
+
+/* Per-daemon parameters. */
+#include "params_smtpd.h"
+#include "params_cleanup.h"
 
 #endif
