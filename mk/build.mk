@@ -100,6 +100,7 @@ check: all
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(B)/%)
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined \
 	-D_GNU_SOURCE -Ilib -I. $(PATHS)
 FUZZ_TIME ?= 20
 
