@@ -1,0 +1,139 @@
+/*
+ * NAME
+ *	priv 3 - drop root privileges for good
+ * SYNOPSIS
+ *	#include "priv.h"
+ *
+ *	int priv_drop(const char *user, bool chroot_dir, const char *dir,
+ *		      const char **error_r);
+ *	int priv_lookup(const char *user, uid_t *uid_r, gid_t *gid_r,
+ *			const char **error_r);
+ * DESCRIPTION
+ *	See priv.h.  The sequence is written once, here, and every daemon
+ *	reaches it through server(3); nothing else in Petrel calls
+ *	setuid() and friends to give up root.
+ * SECURITY
+ *	After priv_drop() returns 0 as root, the real, effective and saved
+ *	uids and gids are the user's, the supplementary groups are only the
+ *	user's primary group, and regaining root has been tried and failed.
+ * SEE ALSO
+ *	server(3), setresuid(2), setgroups(2), chroot(2)
+ */
+#include "sys_defs.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "priv.h"
+
+/* priv_lookup - uid and primary gid of a user */
+int
+priv_lookup(const char *user, uid_t *uid_r, gid_t *gid_r,
+	    const char **error_r)
+{
+	static char why[256];
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		if (errno != 0 && errno != ENOENT && errno != ESRCH)
+			snprintf(why, sizeof(why), "cannot look up user "
+				 "\"%.64s\": %s", user, strerror(errno));
+		else
+			snprintf(why, sizeof(why), "unknown user \"%.64s\" "
+				 "(create it, or set mail_owner)", user);
+		*error_r = why;
+		return -1;
+	}
+	*uid_r = pw->pw_uid;
+	*gid_r = pw->pw_gid;
+	return 0;
+}
+
+/* warn_once - the one "not root" warning of this process */
+static void
+warn_once(const char *user, const char *dir)
+{
+	static bool warned;
+
+	if (warned)
+		return;
+	warned = true;
+	if (user != NULL)
+		log_warn("not running as root: skipping privilege drop to "
+			 "user %s", user);
+	else
+		log_warn("not running as root: skipping chroot to %s", dir);
+}
+
+/* set_error - format an error with errno text */
+static int
+set_error(const char **error_r, const char *what, const char *arg)
+{
+	static char why[512];
+
+	snprintf(why, sizeof(why), "%s%.256s: %s", what, arg, strerror(errno));
+	*error_r = why;
+	return -1;
+}
+
+/* verify_dropped - prove that root cannot be regained */
+static void
+verify_dropped(uid_t uid, gid_t gid)
+{
+	if (setuid(0) == 0 || seteuid(0) == 0)
+		log_panic("privilege drop failed: setuid(0) succeeded");
+	if (setgid(0) == 0 || setegid(0) == 0)
+		log_panic("privilege drop failed: setgid(0) succeeded");
+	if (getuid() != uid || geteuid() != uid || getgid() != gid
+	    || getegid() != gid)
+		log_panic("privilege drop failed: ids are %ld/%ld %ld/%ld",
+			  (long)getuid(), (long)geteuid(), (long)getgid(),
+			  (long)getegid());
+}
+
+/* priv_drop - chroot (optional), then give up root for good */
+int
+priv_drop(const char *user, bool chroot_dir, const char *dir,
+	  const char **error_r)
+{
+	uid_t uid = 0;
+	gid_t gid = 0;
+
+	if (geteuid() != 0) {
+		warn_once(user, dir);
+		return 0;
+	}
+	/* Look the user up before chroot: the passwd file is outside. */
+	if (user != NULL && priv_lookup(user, &uid, &gid, error_r) < 0)
+		return -1;
+	if (user != NULL && uid == 0) {
+		*error_r = "refusing to \"drop\" privileges to a uid 0 user";
+		return -1;
+	}
+	if (chroot_dir) {
+		if (dir == NULL || dir[0] != '/') {
+			*error_r = "chroot needs an absolute directory";
+			return -1;
+		}
+		if (chroot(dir) < 0)
+			return set_error(error_r, "chroot ", dir);
+		if (chdir("/") < 0)
+			return set_error(error_r, "chdir / in ", dir);
+	}
+	if (user == NULL)
+		return 0;
+	if (setgroups(1, &gid) < 0)
+		return set_error(error_r, "setgroups for ", user);
+	if (setresgid(gid, gid, gid) < 0)
+		return set_error(error_r, "setresgid for ", user);
+	if (setresuid(uid, uid, uid) < 0)
+		return set_error(error_r, "setresuid for ", user);
+	verify_dropped(uid, gid);
+	return 0;
+}

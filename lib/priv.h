@@ -1,0 +1,50 @@
+/*
+ * NAME
+ *	priv 3h - drop root privileges for good
+ * SYNOPSIS
+ *	#include "priv.h"
+ *
+ *	if (priv_drop(var_mail_owner, chroot, var_queue_directory,
+ *		      &error) < 0)
+ *		log_fatal("%s", error);
+ *
+ *	uid_t uid; gid_t gid;
+ *	if (priv_lookup("petrel", &uid, &gid, &error) < 0) ...
+ * DESCRIPTION
+ *	priv_drop() runs the fixed sequence every Petrel daemon uses: look
+ *	up user, chroot(dir) and chdir("/") when chroot_dir is true, then
+ *	setgroups() to the user's primary group alone, setresgid(),
+ *	setresuid(), and finally proves that setuid(0) and setgid(0) now
+ *	fail (if either succeeds, that is a bug: log_panic).  user may be
+ *	NULL to chroot only (a daemon that must stay root).
+ *
+ *	When the process does not run as root nothing is changed: the
+ *	first call in a process logs one warning ("not running as root:
+ *	skipping privilege drop to user X"), later calls stay silent, and
+ *	the result is 0.  Sandboxes and tests run this way.
+ *
+ *	priv_lookup() finds a user's uid and primary gid.
+ *
+ *	Both return 0, or -1 with *error_r describing the problem (valid
+ *	until the next call); an unknown user is an error.
+ * SECURITY
+ *	Called with root privileges, after every privileged resource is
+ *	open and before any untrusted input is read.  The order follows
+ *	STYLE.md rule 3: chroot while still root, groups before gid before
+ *	uid (after setresuid the process could no longer change groups).
+ * SEE ALSO
+ *	server(3), setresuid(2), chroot(2)
+ */
+#ifndef PETREL_PRIV_H
+#define PETREL_PRIV_H
+
+#include <sys/types.h>
+
+#include "sys_defs.h"
+
+int	priv_lookup(const char *user, uid_t *uid_r, gid_t *gid_r,
+		    const char **error_r);
+int	priv_drop(const char *user, bool chroot_dir, const char *dir,
+		  const char **error_r);
+
+#endif
