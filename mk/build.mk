@@ -31,7 +31,7 @@ LIB = $(B)/libpetrel.a
 # Daemons: one folder each, main() in <folder>/<folder>.c, every .c in the
 # folder linked in; installed in libexecdir/petrel.  A folder without its
 # main file yet is not built.
-DAEMON_DIRS = master smtpd cleanup pickup qmgr smtp local bounce auth \
+DAEMON_DIRS = master smtpd cleanup pickup qmgr smtp local bounce auth anvil \
 	imapd pop3d
 DAEMONS = $(foreach d,$(DAEMON_DIRS),$(if $(wildcard $(d)/$(d).c),$(d)))
 # Everything in the daemon folders but their main files, as a library for
@@ -158,3 +158,6 @@ install: all
 .PHONY: all check fuzz demo install
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# Keep object files of chained rules (unit tests, tools) between runs.
+.SECONDARY:

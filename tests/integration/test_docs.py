@@ -46,8 +46,8 @@ class DocsTest(unittest.TestCase):
     def test_main_cf_5_lists_every_parameter(self):
         r = run([prog("petrel-conf"), "-d"])
         self.assertEqual(r.returncode, 0, r.stderr)
-        params = [line.split(" = ")[0] for line in r.stdout.splitlines()
-                  if " = " in line]
+        params = [line.split(" =")[0] for line in r.stdout.splitlines()
+                  if " =" in line]
         self.assertGreater(len(params), 30)
         with open(os.path.join(ROOT, "man", "man5", "main.cf.5")) as f:
             page = f.read()
