@@ -21,6 +21,13 @@
 
 #define BUF_MIN	64
 
+/*
+ * What a buffer points to after buf_steal(): an empty string it does not
+ * own (cap 0), so that stealing never leaves an allocation behind and
+ * the buffer stays usable.  Only a NUL is ever written here.
+ */
+static char buf_unowned[1];
+
 /* buf_init - set up an empty buffer */
 void
 buf_init(struct buf *b, size_t initial)
@@ -47,7 +54,8 @@ buf_new(size_t initial)
 void
 buf_release(struct buf *b)
 {
-	free(b->data);
+	if (b->cap > 0)
+		free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
@@ -79,7 +87,13 @@ buf_reserve(struct buf *b, size_t extra)
 			break;
 		}
 	}
-	b->data = xrealloc(b->data, cap);
+	if (b->cap == 0) {
+		/* Not ours (after buf_steal): start a new allocation. */
+		b->data = xmalloc(cap);
+		b->data[0] = '\0';
+	} else {
+		b->data = xrealloc(b->data, cap);
+	}
 	b->cap = cap;
 }
 
@@ -219,9 +233,10 @@ buf_sets(struct buf *b, const char *s)
 char *
 buf_steal(struct buf *b)
 {
-	char *p = b->data;
+	char *p = b->cap > 0 ? b->data : xstrdup("");
 
-	buf_init(b, 0);
+	b->data = buf_unowned;
+	b->len = b->cap = 0;
 	return p;
 }
 

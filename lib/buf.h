@@ -13,7 +13,9 @@
  * DESCRIPTION
  *	The one string type of Petrel.  A buffer holds len bytes of binary
  *	safe data followed by a NUL that is not counted in len.  data is
- *	never NULL after buf_init().  Growth is overflow-checked; running
+ *	never NULL after buf_init().  buf_steal() hands the memory to the
+ *	caller and leaves the buffer empty and usable without owning any
+ *	memory (cap 0), so "return buf_steal(&b);" leaks nothing.  Growth is overflow-checked; running
  *	out of memory is fatal (see mem.h).
  *
  *	Functions that append never truncate.  Code that reads network
@@ -48,7 +50,7 @@ void	buf_vprintf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 void	buf_set(struct buf *b, const void *data, size_t len);
 void	buf_sets(struct buf *b, const char *s);
 
-char	*buf_steal(struct buf *b);	/* caller frees; b becomes empty */
+char	*buf_steal(struct buf *b);	/* caller frees; b stays usable, owns nothing */
 void	buf_trim_eol(struct buf *b);	/* strip trailing CR/LF */
 void	buf_trim_space(struct buf *b);	/* strip leading and trailing white space */
 void	buf_lower(struct buf *b);	/* ASCII lowercase in place */

@@ -47,7 +47,9 @@ expect_abort(void (*fn)(void *), void *ctx)
 static bool
 is_sane(const struct buf *b)
 {
-	return b->data != NULL && b->len < b->cap && b->data[b->len] == '\0';
+	/* cap 0: the empty, unowned state buf_steal() leaves behind */
+	return b->data != NULL && (b->cap == 0 ? b->len == 0 : b->len < b->cap)
+	    && b->data[b->len] == '\0';
 }
 
 /* test_init - new buffers are empty strings */
