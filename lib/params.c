@@ -248,6 +248,7 @@ const struct param_def conf_params[] = {
 
 	/* One file of rows per daemon, so that daemons grow independently. */
 #include "params_smtpd.def"
+#include "params_policy.def"
 #include "params_cleanup.def"
 
 	{ NULL, PARAM_STR, NULL, NULL, NULL, 0, 0, NULL },

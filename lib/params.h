@@ -70,6 +70,7 @@ extern char *var_tls_key_file;
 
 /* Per-daemon parameters. */
 #include "params_smtpd.h"
+#include "params_policy.h"
 #include "params_cleanup.h"
 
 #endif
