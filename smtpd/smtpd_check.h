@@ -37,7 +37,37 @@
  *
  *	Results: 0 = permitted (go on), 1 = refused (reply filled), -1 =
  *	temporary failure of the policy itself (a table lookup error: reply
- *	filled with 451 4.3.0).
+ *	filled with 451 4.3.0; a table result that makes no sense: 451
+ *	4.3.5).
+ *
+ *	Details (see access(5) for every restriction and reply):
+ *	smtpd_check_init() reads the configuration loaded by
+ *	conf_finalize(); it returns NULL with every mistake in *error_r
+ *	("parameter: reason; parameter: reason", valid until the next
+ *	call), including a smtpd_recipient_restrictions that names none of
+ *	reject_unauth_destination, defer_unauth_destination, reject, defer
+ *	(an open relay).  It opens the tables it needs, so call it where
+ *	they can be read (post_init: inside a chroot, the tables and the
+ *	passwd database must be there too).
+ *
+ *	reply.text is "<object>: ..." (the object is client "name[addr]",
+ *	the HELO name, the sender or the recipient), printable, at most 480
+ *	bytes; smtpd prints it after the code and enhanced code.
+ *
+ *	With smtpd_delay_reject = yes, smtpd_check_client/_helo/_sender
+ *	only return 0 and smtpd_check_recipient() runs all four lists;
+ *	with "no" each function runs its own list (and the recipient
+ *	function only the recipient list).  Calling the earlier functions
+ *	again at RCPT time is harmless either way.
+ *	smtpd_check_sender() also enforces smtpd_helo_required (503 5.5.1
+ *	"Error: send HELO/EHLO first", never delayed).
+ *	After the recipient list permits, smtpd_reject_unlisted_recipient
+ *	(default yes) still refuses unknown local and virtual recipients
+ *	(550 5.1.1), also for mynetworks and SASL clients.
+ *	A HOLD result sets st->hold and evaluation goes on (as in Postfix):
+ *	HOLD never bypasses relay control.  st->hold is never cleared here.
+ * SEE ALSO
+ *	access(5), main.cf(5), smtpd_check_impl(3h)
  */
 #ifndef PETREL_SMTPD_CHECK_H
 #define PETREL_SMTPD_CHECK_H
