@@ -94,7 +94,7 @@ static const struct internal {
 	const char *line;
 	const char *program;
 } internals[] = {
-	{"cleanup   unix  n       -       n       -       0       cleanup",
+	{"cleanup   unix  -       -       n       -       0       cleanup",
 	 "cleanup"},
 	{"qmgr      unix  n       -       n       300     1       qmgr", "qmgr"},
 	{"pickup    unix  n       -       n       60      1       pickup",
@@ -107,6 +107,10 @@ static const struct internal {
 	{"virtual   unix  -       n       n       -       -       virtual",
 	 "virtual"},
 	{"auth      unix  -       n       n       -       -       auth", "auth"},
+	{"pop3d-session unix n    n       n       -       0       pop3d session",
+	 "pop3d"},
+	{"anvil     unix  -       -       n       -       1       anvil",
+	 "anvil"},
 };
 
 /* usage - explain and exit */

@@ -19,6 +19,8 @@
  *	     sasl_method sasl_username tls (summary text) body (7BIT,
  *	     8BITMIME, BINARYMIME) smtputf8 (yes) envid (xtext-decoded)
  *	     ret (FULL, HDRS) origin (the service: smtpd, pickup, bounce)
+ *	     full_name (local submissions: the sender's full name for
+ *	     the From: header cleanup adds when there is none)
  *	   cleanup creates the queue file (queue_file_create in incoming/)
  *	   and answers at once:
  *	     status=0 queue_id=ID
@@ -58,7 +60,10 @@
  *	     status=CODE enhanced=X.Y.Z text=TEXT
  *	   with CODE 451 (temporary: disk full, write error; the client
  *	   says 451 4.3.0) or 554/552 (permanent: 554 5.4.6 mail loop, 552
- *	   5.3.4 message too big or header too long).
+ *	   5.3.4 message too big, 552 5.6.0 header section too long).
+ *
+ *	With CLEANUP_FLAG_LOCAL cleanup also qualifies a sender or
+ *	recipient without "@" as ADDR@$myorigin.
  *
  *	A client that disconnects before "end" leaves nothing behind: the
  *	file has its temporary name until the commit, and cleanup removes

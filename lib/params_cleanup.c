@@ -8,3 +8,6 @@
 #include "sys_defs.h"
 
 #include "params.h"
+
+long	var_hopcount_limit;
+long	var_header_size_limit;

@@ -9,4 +9,7 @@
 
 #include "sys_defs.h"
 
+extern long var_hopcount_limit;		/* Received: headers allowed */
+extern long var_header_size_limit;	/* bytes of the header section */
+
 #endif

@@ -142,6 +142,18 @@ install: all
 		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
 		$(DESTDIR)$(mandir)/man8
 	for p in $(CLI_BIN); do install -m 755 $$p $(DESTDIR)$(sbindir)/; done
+	@# petrel-drop is setgid to the drop group (chgrp first: it clears
+	@# the setgid bit); mailq and newaliases are sendmail's other names.
+	if [ "$$(id -u)" = 0 ] && [ -f $(DESTDIR)$(sbindir)/petrel-drop ]; then \
+		getent group petreldrop >/dev/null \
+			|| groupadd --system petreldrop; \
+		chgrp petreldrop $(DESTDIR)$(sbindir)/petrel-drop; \
+		chmod 2755 $(DESTDIR)$(sbindir)/petrel-drop; \
+	fi
+	if [ -f $(DESTDIR)$(sbindir)/sendmail ]; then \
+		ln -sf sendmail $(DESTDIR)$(sbindir)/mailq; \
+		ln -sf sendmail $(DESTDIR)$(sbindir)/newaliases; \
+	fi
 	for p in $(DAEMON_BIN); do \
 		install -m 755 $$p $(DESTDIR)$(libexecdir)/petrel/; done
 	for f in main.cf master.cf; do \
