@@ -51,6 +51,7 @@ class Postfix:
         self.queue = os.path.join(base, "queue")
         self.data = os.path.join(base, "data")
         self.maillog = os.path.join(base, "maillog")
+        os.makedirs(base, exist_ok=True)
         os.chmod(base, 0o755)
         for d in (self.conf, self.queue, self.data):
             os.makedirs(d, exist_ok=True)

@@ -109,6 +109,8 @@ static const struct internal {
 	{"auth      unix  -       n       n       -       -       auth", "auth"},
 	{"pop3d-session unix n    n       n       -       0       pop3d session",
 	 "pop3d"},
+	{"imapd-session unix n    n       n       -       0       imapd session",
+	 "imapd"},
 	{"anvil     unix  -       -       n       -       1       anvil",
 	 "anvil"},
 };
