@@ -197,11 +197,31 @@ qmgr_scan(void)
 	qmgr_seen = now;
 }
 
-/* qmgr_trigger - a wakeup: scan */
+/*
+ * Wakeups come once per new message; under load one scan every
+ * QMGR_SCAN_DELAY milliseconds serves all of them, so the cost of a scan
+ * (which reads the whole directory) is not paid once per message.
+ */
+#define QMGR_SCAN_DELAY	100
+
+static bool qmgr_scan_pending;
+
+/* qmgr_scan_timer - the delayed scan */
+static void
+qmgr_scan_timer(void *ctx UNUSED)
+{
+	qmgr_scan_pending = false;
+	qmgr_scan();
+}
+
+/* qmgr_trigger - a wakeup: scan soon, once for all wakeups until then */
 static void
 qmgr_trigger(const char *data UNUSED, size_t len UNUSED, void *ctx UNUSED)
 {
-	qmgr_scan();
+	if (qmgr_scan_pending)
+		return;
+	qmgr_scan_pending = true;
+	(void)ev_timer_add(QMGR_SCAN_DELAY, qmgr_scan_timer, (void *)NULL);
 }
 
 /* qmgr_first_scan - the scan right after start-up */
