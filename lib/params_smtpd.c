@@ -13,6 +13,7 @@ char   *var_smtpd_banner;
 bool	var_smtpd_peername_lookup;
 long	var_smtpd_greet_pause;
 long	var_smtpd_client_connection_count_limit;
+char   *var_smtpd_client_event_limit_exceptions;
 bool	var_disable_vrfy_command;
 
 char   *var_smtpd_tls_security_level;

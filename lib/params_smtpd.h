@@ -14,6 +14,7 @@ extern char *var_smtpd_banner;
 extern bool var_smtpd_peername_lookup;
 extern long var_smtpd_greet_pause;
 extern long var_smtpd_client_connection_count_limit;
+extern char *var_smtpd_client_event_limit_exceptions;
 extern bool var_disable_vrfy_command;
 
 /* TLS and authentication. */

@@ -64,6 +64,7 @@
 #include "stream.h"
 #include "tls.h"
 #include "smtpd/smtpd.h"
+#include "cidr.h"
 #include "smtpd/smtpd_anvil.h"
 
 #define SMTPD_LAST_WRITE_MS	10000	/* for a last 421 reply */
@@ -386,6 +387,33 @@ talked_first(struct smtpd_session *sess)
 	return smtpd_sent_ahead(sess);
 }
 
+/* limit_exempt - is the client in smtpd_client_event_limit_exceptions? */
+static bool
+limit_exempt(const char *addr)
+{
+	static struct cidr_list list;
+	static bool loaded;
+
+	if (!loaded) {
+		struct buf warnings, error;
+
+		buf_init(&warnings, 0);
+		buf_init(&error, 0);
+		cidr_list_init(&list);
+		if (cidr_list_parse(&list, var_smtpd_client_event_limit_exceptions,
+				    &warnings, &error) < 0) {
+			log_warn("smtpd_client_event_limit_exceptions: %s; "
+				 "no client is exempt", error.data);
+			cidr_list_free(&list);
+			cidr_list_init(&list);
+		}
+		buf_release(&warnings);
+		buf_release(&error);
+		loaded = true;
+	}
+	return cidr_list_match_str(&list, addr);
+}
+
 /* count_connection - anvil; -1 when the client has too many */
 static int
 count_connection(struct smtpd_session *sess)
@@ -393,7 +421,8 @@ count_connection(struct smtpd_session *sess)
 	char *ident;
 	long count;
 
-	if (var_smtpd_client_connection_count_limit <= 0)
+	if (var_smtpd_client_connection_count_limit <= 0
+	    || limit_exempt(sess->addr))
 		return 0;
 	ident = xasprintf("%s/%s", server_service(), sess->addr);
 	if (smtpd_anvil_connect(ident, &count) < 0) {

@@ -711,6 +711,7 @@ class TestLimits(SmtpdCase):
         "smtpd_recipient_limit": "3",
         "message_size_limit": "100000",
         "smtpd_client_connection_count_limit": "2",
+        "smtpd_client_event_limit_exceptions": "",
         "smtpd_hard_error_limit": "5",
         "smtpd_soft_error_limit": "2",
         "smtpd_error_sleep_time": "1s",
