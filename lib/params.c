@@ -250,6 +250,8 @@ const struct param_def conf_params[] = {
 #include "params_smtpd.def"
 #include "params_policy.def"
 #include "params_cleanup.def"
+#include "params_pop3d.def"
+#include "params_imapd.def"
 
 	{ NULL, PARAM_STR, NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -72,5 +72,7 @@ extern char *var_tls_key_file;
 #include "params_smtpd.h"
 #include "params_policy.h"
 #include "params_cleanup.h"
+#include "params_pop3d.h"
+#include "params_imapd.h"
 
 #endif

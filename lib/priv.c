@@ -6,8 +6,14 @@
  *
  *	int priv_drop(const char *user, bool chroot_dir, const char *dir,
  *		      const char **error_r);
+ *	int priv_drop_extra(const char *user, gid_t extra_gid,
+ *			    bool chroot_dir, const char *dir,
+ *			    const char **error_r);
+ *	int priv_drop_ids(uid_t uid, gid_t gid, const char **error_r);
  *	int priv_lookup(const char *user, uid_t *uid_r, gid_t *gid_r,
  *			const char **error_r);
+ *	int priv_lookup_group(const char *group, gid_t *gid_r,
+ *			      const char **error_r);
  * DESCRIPTION
  *	See priv.h.  The sequence is written once, here, and every daemon
  *	reaches it through server(3); nothing else in Petrel calls
@@ -15,7 +21,10 @@
  * SECURITY
  *	After priv_drop() returns 0 as root, the real, effective and saved
  *	uids and gids are the user's, the supplementary groups are only the
- *	user's primary group, and regaining root has been tried and failed.
+ *	user's primary group (plus extra_gid for priv_drop_extra()), and
+ *	regaining root has been tried and failed.  priv_drop_ids() takes
+ *	numbers from the auth service, so it checks them itself: uid 0,
+ *	gid 0 and negative ids are refused.
  * SEE ALSO
  *	server(3), setresuid(2), setgroups(2), chroot(2)
  */
@@ -52,6 +61,28 @@ priv_lookup(const char *user, uid_t *uid_r, gid_t *gid_r,
 	}
 	*uid_r = pw->pw_uid;
 	*gid_r = pw->pw_gid;
+	return 0;
+}
+
+/* priv_lookup_group - gid of a group */
+int
+priv_lookup_group(const char *group, gid_t *gid_r, const char **error_r)
+{
+	static char why[256];
+	struct group *gr;
+
+	errno = 0;
+	if ((gr = getgrnam(group)) == NULL) {
+		if (errno != 0 && errno != ENOENT && errno != ESRCH)
+			snprintf(why, sizeof(why), "cannot look up group "
+				 "\"%.64s\": %s", group, strerror(errno));
+		else
+			snprintf(why, sizeof(why), "unknown group \"%.64s\"",
+				 group);
+		*error_r = why;
+		return -1;
+	}
+	*gid_r = gr->gr_gid;
 	return 0;
 }
 
@@ -97,10 +128,36 @@ verify_dropped(uid_t uid, gid_t gid)
 			  (long)getegid());
 }
 
+/* set_ids - groups, gid, uid, then prove there is no way back */
+static int
+set_ids(uid_t uid, gid_t gid, gid_t extra_gid, const char *who,
+	const char **error_r)
+{
+	gid_t groups[2] = {gid, extra_gid};
+	size_t n = extra_gid != PRIV_NO_GROUP && extra_gid != gid ? 2 : 1;
+
+	if (setgroups(n, groups) < 0)
+		return set_error(error_r, "setgroups for ", who);
+	if (setresgid(gid, gid, gid) < 0)
+		return set_error(error_r, "setresgid for ", who);
+	if (setresuid(uid, uid, uid) < 0)
+		return set_error(error_r, "setresuid for ", who);
+	verify_dropped(uid, gid);
+	return 0;
+}
+
 /* priv_drop - chroot (optional), then give up root for good */
 int
 priv_drop(const char *user, bool chroot_dir, const char *dir,
 	  const char **error_r)
+{
+	return priv_drop_extra(user, PRIV_NO_GROUP, chroot_dir, dir, error_r);
+}
+
+/* priv_drop_extra - priv_drop() with one more supplementary group */
+int
+priv_drop_extra(const char *user, gid_t extra_gid, bool chroot_dir,
+		const char *dir, const char **error_r)
 {
 	uid_t uid = 0;
 	gid_t gid = 0;
@@ -128,12 +185,27 @@ priv_drop(const char *user, bool chroot_dir, const char *dir,
 	}
 	if (user == NULL)
 		return 0;
-	if (setgroups(1, &gid) < 0)
-		return set_error(error_r, "setgroups for ", user);
-	if (setresgid(gid, gid, gid) < 0)
-		return set_error(error_r, "setresgid for ", user);
-	if (setresuid(uid, uid, uid) < 0)
-		return set_error(error_r, "setresuid for ", user);
-	verify_dropped(uid, gid);
-	return 0;
+	return set_ids(uid, gid, extra_gid, user, error_r);
+}
+
+/* priv_drop_ids - become uid/gid for good (a mail session's owner) */
+int
+priv_drop_ids(uid_t uid, gid_t gid, const char **error_r)
+{
+	static char who[64];
+
+	if ((long)uid <= 0 || (long)gid <= 0 || uid == (uid_t)-1
+	    || gid == (gid_t)-1) {
+		*error_r = "refusing to drop privileges to uid or gid 0 (or "
+		    "an invalid id)";
+		return -1;
+	}
+	snprintf(who, sizeof(who), "uid %ld", (long)uid);
+	if (geteuid() != 0) {
+		/* Already the user: nothing to do and nothing to warn. */
+		if (geteuid() != uid || getuid() != uid)
+			warn_once(who, NULL);
+		return 0;
+	}
+	return set_ids(uid, gid, PRIV_NO_GROUP, who, error_r);
 }

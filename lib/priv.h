@@ -23,7 +23,21 @@
  *	skipping privilege drop to user X"), later calls stay silent, and
  *	the result is 0.  Sandboxes and tests run this way.
  *
- *	priv_lookup() finds a user's uid and primary gid.
+ *	priv_drop_extra() is priv_drop() with one more supplementary group,
+ *	extra_gid (PRIV_NO_GROUP: none): the login halves of pop3d and
+ *	imapd run as login_user with the drop group (setgid_group), so
+ *	that they can reach public/ sockets and nothing else.
+ *
+ *	priv_drop_ids() drops to numeric ids, for a process that serves
+ *	one user's mail session (the session halves of pop3d and imapd):
+ *	groups become gid alone, then gid, then uid, then the same proof
+ *	as priv_drop().  uid or gid 0 (or -1) is refused.  Such a process
+ *	serves that one session and exits (see server_last_request() in
+ *	server.h).  Not running as root, it changes nothing: silently
+ *	when the process already runs as uid, else with the one warning.
+ *
+ *	priv_lookup() finds a user's uid and primary gid;
+ *	priv_lookup_group() a group's gid.
  *
  *	Both return 0, or -1 with *error_r describing the problem (valid
  *	until the next call); an unknown user is an error.
@@ -44,7 +58,14 @@
 
 int	priv_lookup(const char *user, uid_t *uid_r, gid_t *gid_r,
 		    const char **error_r);
+int	priv_lookup_group(const char *group, gid_t *gid_r,
+			  const char **error_r);
 int	priv_drop(const char *user, bool chroot_dir, const char *dir,
 		  const char **error_r);
+int	priv_drop_extra(const char *user, gid_t extra_gid, bool chroot_dir,
+			const char *dir, const char **error_r);
+int	priv_drop_ids(uid_t uid, gid_t gid, const char **error_r);
+
+#define PRIV_NO_GROUP	((gid_t)-1)	/* priv_drop_extra(): none */
 
 #endif

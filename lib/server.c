@@ -81,6 +81,7 @@ static struct {
 	long	use_count;
 	unsigned int n_conns;		/* MULTI: open connections */
 	bool	listening, draining, taken;
+	bool	last_request;		/* exit after this request */
 	struct ev_timer *idle_timer;
 	int	hup_pipe[2];
 } srv = {.hup_pipe = {-1, -1}};
@@ -220,6 +221,13 @@ server_stopping(void)
 	return srv.draining;
 }
 
+/* server_last_request - exit once the current request is done */
+void
+server_last_request(void)
+{
+	srv.last_request = true;
+}
+
 /*
  * Configuration, logging, privileges.
  */
@@ -273,11 +281,33 @@ setup_logging(void)
 		log_fatal("%s", error);
 }
 
+/* login_group - the drop group of a SRV_LOGIN daemon */
+static gid_t
+login_group(void)
+{
+	const char *error;
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0)
+		return PRIV_NO_GROUP;
+	if (priv_lookup_group(var_setgid_group, &gid, &error) == 0)
+		return gid;
+	/* master.c gives public/ the mail owner's group in this case. */
+	if (priv_lookup(var_mail_owner, &uid, &gid, &error) < 0)
+		log_fatal("%s", error);
+	log_warn("setgid_group %s does not exist: using the group of "
+		 "mail_owner %s to reach public/", var_setgid_group,
+		 var_mail_owner);
+	return gid;
+}
+
 /* drop_privileges - chroot and uid change as master.cf asks */
 static void
 drop_privileges(void)
 {
 	const char *user = srv.unpriv ? var_mail_owner : NULL;
+	gid_t extra = PRIV_NO_GROUP;
 	const char *error;
 
 	if (user != NULL && (srv.d->flags & SRV_PRIVILEGED)) {
@@ -285,9 +315,14 @@ drop_privileges(void)
 			 "flag in master.cf", srv.service);
 		user = NULL;
 	}
+	if (user != NULL && (srv.d->flags & SRV_LOGIN)) {
+		user = var_login_user;
+		extra = login_group();
+	}
 	if (user == NULL && !srv.chroot)
 		return;
-	if (priv_drop(user, srv.chroot, var_queue_directory, &error) < 0)
+	if (priv_drop_extra(user, extra, srv.chroot, var_queue_directory,
+			    &error) < 0)
 		log_fatal("%s", error);
 }
 
@@ -507,7 +542,7 @@ static void
 work_done(void)
 {
 	srv.use_count++;
-	if (got_hup || use_exhausted())
+	if (got_hup || use_exhausted() || srv.last_request)
 		begin_drain();
 	srv.taken = false;
 	notify(MASTER_STAT_AVAIL);
@@ -568,7 +603,8 @@ multi_update(void)
 {
 	bool full = srv.d->max_conns > 0 && srv.n_conns >= srv.d->max_conns;
 
-	if (!srv.draining && (got_hup || use_exhausted())) {
+	if (!srv.draining && (got_hup || use_exhausted()
+			       || srv.last_request)) {
 		/* Stay "taken": the master starts a fresh process. */
 		begin_drain();
 		return;

@@ -79,7 +79,18 @@
  *
  *	Flags: SRV_PRIVILEGED keeps root (auth, local); SRV_SOLITARY
  *	refuses to run unless master.cf gives the service a process limit
- *	of 1 (the master passes -l then).
+ *	of 1 (the master passes -l then).  SRV_LOGIN marks the login half
+ *	of pop3d and imapd (login_proto.h): with -u it drops to login_user
+ *	instead of mail_owner, with the drop group (setgid_group) as its
+ *	one supplementary group, so that it can reach public/ sockets and
+ *	nothing else; when that group does not exist it falls back, with
+ *	a warning, to mail_owner's primary group, which master(8) then
+ *	gave public/.
+ *
+ *	server_last_request() makes the process exit (with on_exit())
+ *	once the current request is done, whatever max_use says: a
+ *	SRV_PRIVILEGED session half that dropped to a user's ids
+ *	(priv_drop_ids()) must not serve anyone else.
  *
  *	server_arg_index() returns the index in argv of the first daemon
  *	argument (after the skeleton's flags), or -1 for a bad flag; a
@@ -113,6 +124,7 @@ enum server_mode {
 
 #define SRV_PRIVILEGED	(1u << 0)	/* keep root (auth, local) */
 #define SRV_SOLITARY	(1u << 1)	/* at most one process (qmgr) */
+#define SRV_LOGIN	(1u << 2)	/* -u means login_user + drop group */
 
 #define SERVER_TRIGGER_MAX	1024	/* bytes of one trigger */
 #define SERVER_TRIGGER_TIMEOUT	10	/* seconds for one trigger */
@@ -137,5 +149,6 @@ int	server_arg_index(int argc, char **argv);
 char  **server_args(int *argc_r);
 const char *server_service(void);
 bool	server_stopping(void);
+void	server_last_request(void);
 
 #endif

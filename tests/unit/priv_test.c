@@ -7,7 +7,9 @@
  *	itself keeps its ids.  As root the real drop is tested (ids,
  *	groups, chroot, the refusal of uid 0 and unknown users); the
  *	"not root" path is tested as root by first becoming nobody, and
- *	directly when the tests run unprivileged.
+ *	directly when the tests run unprivileged.  priv_drop_extra() and
+ *	priv_drop_ids() (the login and session halves of pop3d and imapd)
+ *	are tested the same way, including the refusal of id 0.
  * SEE ALSO
  *	priv(3)
  */
@@ -204,6 +206,94 @@ test_root(void)
 	test_end();
 }
 
+/* child_extra - nobody plus one supplementary group */
+static int
+child_extra(void)
+{
+	struct passwd pw_copy, *pw = getpwnam(DROP_USER);
+	const char *error;
+	gid_t groups[4], extra = 4242;
+	int n;
+
+	if (pw == NULL)
+		return 20;
+	pw_copy = *pw;
+	if (priv_drop_extra(DROP_USER, extra, false, NULL, &error) < 0)
+		return 1;
+	if ((n = getgroups(4, groups)) != 2)
+		return 2;
+	if (!((groups[0] == pw_copy.pw_gid && groups[1] == extra)
+	      || (groups[1] == pw_copy.pw_gid && groups[0] == extra)))
+		return 3;
+	if (getuid() != pw_copy.pw_uid || setuid(0) == 0)
+		return 4;
+	return 0;
+}
+
+/* child_ids - numeric ids of a mail session */
+static int
+child_ids(void)
+{
+	const char *error;
+	gid_t groups[4];
+
+	if (priv_drop_ids(0, 100, &error) == 0 || strstr(error, "uid") == NULL)
+		return 1;
+	if (priv_drop_ids(100, 0, &error) == 0)
+		return 2;
+	if (priv_drop_ids((uid_t)-1, 100, &error) == 0)
+		return 3;
+	if (geteuid() != 0)
+		return 4;	/* the refusals changed nothing */
+	if (priv_drop_ids(4243, 4244, &error) < 0)
+		return 5;
+	if (getuid() != 4243 || geteuid() != 4243 || getgid() != 4244
+	    || getegid() != 4244)
+		return 6;
+	if (getgroups(4, groups) != 1 || groups[0] != 4244)
+		return 7;
+	if (setuid(0) == 0 || setgid(0) == 0)
+		return 8;
+	return 0;
+}
+
+/* child_ids_not_root - already the user: silent; another: one warning */
+static int
+child_ids_not_root(void)
+{
+	const char *error;
+
+	if (become_nobody() < 0)
+		return 10;
+	test_log_capture();
+	if (priv_drop_ids(getuid(), getgid(), &error) != 0)
+		return 1;
+	if (test_log_count(LOG_LEVEL_WARN) != 0)
+		return 2;
+	if (priv_drop_ids(4243, 4244, &error) != 0
+	    || priv_drop_ids(4245, 4244, &error) != 0)
+		return 3;
+	test_log_release();
+	return test_log_count(LOG_LEVEL_WARN) == 1 ? 0 : 4;
+}
+
+/* test_extra_and_ids - the login and session halves of pop3d/imapd */
+static void
+test_extra_and_ids(void)
+{
+	test_begin("priv_drop_extra, priv_drop_ids");
+	test_assert(in_child(child_ids_not_root) == 0);
+	if (geteuid() != 0 || getpwnam(DROP_USER) == NULL) {
+		printf("    (root part skipped: needs root and user %s)\n",
+		       DROP_USER);
+		test_end();
+		return;
+	}
+	test_assert(in_child(child_extra) == 0);
+	test_assert(in_child(child_ids) == 0);
+	test_end();
+}
+
 /* main - run the tests */
 int
 main(void)
@@ -212,6 +302,7 @@ main(void)
 		test_lookup,
 		test_not_root,
 		test_root,
+		test_extra_and_ids,
 		NULL
 	};
 
