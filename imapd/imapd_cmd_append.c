@@ -1,0 +1,132 @@
+/*
+ * NAME
+ *	imapd_cmd_append 3 - APPEND
+ * SYNOPSIS
+ *	#include "imapd/imapd.h"
+ *
+ *	imapd_cmd_fn imapd_cmd_append;
+ * DESCRIPTION
+ *	RFC 3501 section 6.3.11: the message (its size checked by the
+ *	reader against imapd_append_size_limit, NO [TOOBIG] beyond) goes
+ *	into cur/ of the folder with its flags, keywords and internal
+ *	date through maildir_append().  The answer carries APPENDUID
+ *	(RFC 4315) with the folder's UIDVALIDITY and the new UID.  Several
+ *	messages in one command (the MULTIAPPEND syntax of RFC 3502, which
+ *	the parser accepts) are stored in one maildir transaction, in
+ *	order; APPENDUID then lists every UID.  MULTIAPPEND is not
+ *	advertised: a failure part way leaves the earlier messages.
+ *
+ *	A folder that does not exist gives NO [TRYCREATE]; an empty
+ *	message NO.  Appending to the selected mailbox reports the new
+ *	message with EXISTS before the tagged OK.
+ * SECURITY
+ *	Runs as the mailbox owner.  The message is held in the reader's
+ *	buffer, which imapd_append_size_limit bounds (64 MiB at most).
+ * SEE ALSO
+ *	RFC 3501, RFC 4315, RFC 3502, maildir(3h)
+ */
+#include "sys_defs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "login_session.h"
+#include "maildir.h"
+#include "mem.h"
+#include "imapd/imapd.h"
+
+/* append_one - one message; 0, or -1 with *why_r for the client */
+static int
+append_one(struct imapd_session *ss, struct maildir_folder *f,
+	   const struct imapd_append_msg *msg, uint32_t *uid_r,
+	   const char **why_r)
+{
+	uint32_t flags, keywords;
+	time_t date = 0;
+	const char *error;
+
+	if (msg->size == 0) {
+		*why_r = "NO Cannot store an empty message.";
+		return -1;
+	}
+	if (imapd_flags_parse(f, &msg->flags, true, &flags, &keywords,
+			      &error) < 0) {
+		*why_r = "NO [LIMIT] Too many keywords in this mailbox.";
+		return -1;
+	}
+	if (msg->has_date && imapd_datetime_to_time(&msg->date, &date) < 0) {
+		*why_r = "BAD Invalid date-time.";
+		return -1;
+	}
+	if (maildir_append(f, msg->data, msg->size, flags, keywords, date,
+			   uid_r, &error) < 0) {
+		log_warn("user=<%s>: append to %s: %s", ss->ls->user, f->path,
+			 error);
+		*why_r = "NO [UNAVAILABLE] Cannot store the message.";
+		return -1;
+	}
+	return 0;
+}
+
+/* append_all - every message in one transaction; 0 or -1 */
+static int
+append_all(struct imapd_session *ss, struct maildir_folder *f,
+	   const struct imapd_cmd *cmd, uint32_t *uids, const char **why_r)
+{
+	const char *error;
+	int ret = 0;
+
+	*why_r = "NO [UNAVAILABLE] Cannot store the message.";
+	if (maildir_sync(f, 0, &error) < 0 || maildir_begin(f, &error) < 0) {
+		log_warn("user=<%s>: %s: %s", ss->ls->user, f->path, error);
+		return -1;
+	}
+	for (size_t i = 0; i < cmd->u.append.count && ret == 0; i++)
+		ret = append_one(ss, f, &cmd->u.append.msgs[i], &uids[i],
+				 why_r);
+	if (maildir_end(f, &error) < 0) {
+		log_warn("user=<%s>: %s: %s", ss->ls->user, f->path, error);
+		*why_r = "NO [UNAVAILABLE] Cannot store the message.";
+		return -1;
+	}
+	return ret;
+}
+
+/* imapd_cmd_append - APPEND mailbox [flags] [date] message ... */
+void
+imapd_cmd_append(struct imapd_session *ss, struct imapd_cmd *cmd)
+{
+	const char *name = cmd->u.append.mailbox, *error, *why;
+	struct maildir_folder *f = ss->sel;
+	size_t n = cmd->u.append.count;
+	uint32_t *uids;
+	struct buf set;
+
+	if (!maildir_folder_exists(ss->root, name)) {
+		imapd_reply(ss, cmd, "NO [TRYCREATE] No such mailbox.");
+		return;
+	}
+	if ((f == NULL || strcmp(name, f->name) != 0)
+	    && maildir_folder_open(ss->root, name, &f, &error) < 0) {
+		log_warn("user=<%s>: open %s: %s", ss->ls->user, name, error);
+		imapd_reply(ss, cmd, "NO [UNAVAILABLE] Cannot open the "
+			    "mailbox.");
+		return;
+	}
+	uids = xcalloc(n + 1, sizeof(*uids));
+	buf_init(&set, 32);
+	if (append_all(ss, f, cmd, uids, &why) < 0) {
+		imapd_reply(ss, cmd, "%s", why);
+	} else {
+		imapd_seqset_format_list(uids, n, &set);
+		ss->stats.appended += n;
+		imapd_reply(ss, cmd, "OK [APPENDUID %lu %s] APPEND completed.",
+			    (unsigned long)f->uidvalidity, set.data);
+	}
+	if (f != ss->sel)
+		maildir_folder_close(f);
+	buf_release(&set);
+	free(uids);
+}
