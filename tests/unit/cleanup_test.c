@@ -318,8 +318,8 @@ test_display_name(void)
 	longname[sizeof(longname) - 2] = '\0';
 	buf_reset(&out);
 	cleanup_display_name(&out, longname);
-	for (char *w = strtok(out.data, " "); w != NULL;
-	     w = strtok(NULL, " ")) {
+	for (char *save, *w = strtok_r(out.data, " ", &save); w != NULL;
+	     w = strtok_r(NULL, " ", &save)) {
 		size_t len = strlen(w);
 
 		test_assert(len <= 75 && strncmp(w, "=?UTF-8?B?", 10) == 0);
