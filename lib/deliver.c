@@ -329,7 +329,7 @@ deliver_result_decode(const struct attr_list *list,
 		*error_r = "bad result";
 		return -1;
 	}
-	if (smtp_enh_parse(dsn, strlen(dsn), enh) != strlen(dsn)
+	if (*dsn == 0 || smtp_enh_parse(dsn, strlen(dsn), enh) != strlen(dsn)
 	    || enh[0] != class_of[res->result]) {
 		*error_r = "bad dsn status";
 		return -1;
