@@ -39,6 +39,7 @@
 #include "buf.h"
 #include "ev.h"
 #include "params.h"
+#include "server.h"
 #include "imapd/imapd.h"
 
 #define IDLE_LINE_MAX	64		/* "DONE" and a little slack */
@@ -115,6 +116,7 @@ idle_wait(struct imapd_session *ss, struct imapd_cmd *cmd, struct buf *line)
 	struct imapd_raw_part part;
 	int ret;
 
+	server_watchdog_pet();
 	ret = imapd_io_line(&ss->io, line, IDLE_LINE_MAX,
 			    var_imapd_idle_interval * 1000);
 	if (ret == -2) {

@@ -57,6 +57,7 @@
 #include "maildir.h"
 #include "mem.h"
 #include "params.h"
+#include "server.h"
 #include "stream.h"
 #include "imapd/imapd.h"
 
@@ -222,6 +223,7 @@ imapd_session_serve(struct stream *s, const char *peer UNUSED,
 		imapd_tagged(&ss.io, op.tag.data, "OK [CAPABILITY %s] Logged "
 			     "in.", imapd_capa_session());
 	while (!ss.done) {
+		server_watchdog_pet();
 		ss.io.state = ss.sel != NULL ? IMAPD_STATE_SELECTED
 		    : IMAPD_STATE_AUTH;
 		if (imapd_io_command(&ss.io, &cmd) <= 0)

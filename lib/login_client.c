@@ -37,6 +37,7 @@
 #include "login_client.h"
 #include "mem.h"
 #include "net.h"
+#include "server.h"
 #include "stream.h"
 
 #define RELAY_CHUNK	16384	/* bytes moved per read */
@@ -391,8 +392,10 @@ login_client_relay(struct login_client *lc, struct stream *client,
 			if (wait <= 0)
 				break;
 		}
-		if (relay_round(r, wait))
+		if (relay_round(r, wait)) {
 			last = ev_now_ms();
+			server_watchdog_pet();
+		}
 	}
 	if (in_r != NULL)
 		*in_r = r->in;

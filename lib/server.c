@@ -807,6 +807,14 @@ initialize(int argc, char **argv)
 	setup_signals();
 }
 
+/* server_watchdog_pet - a long request made progress: restart the clock */
+void
+server_watchdog_pet(void)
+{
+	alarm(var_daemon_timeout > UINT_MAX ? UINT_MAX
+	      : (unsigned int)var_daemon_timeout);
+}
+
 /* server_main - run a daemon; never returns */
 void
 server_main(int argc, char **argv, const struct server_desc *d)
@@ -825,8 +833,7 @@ server_main(int argc, char **argv, const struct server_desc *d)
 	wait_ms = var_daemon_timeout > LONG_MAX / 500 ? LONG_MAX
 	    : var_daemon_timeout * 500;
 	for (;;) {
-		alarm(var_daemon_timeout > UINT_MAX ? UINT_MAX
-		      : (unsigned int)var_daemon_timeout);
+		server_watchdog_pet();
 		ev_run_once(wait_ms);
 	}
 }

@@ -75,7 +75,12 @@
  *	arms alarm(daemon_timeout), and no round waits longer than half of
  *	it, so a daemon stuck in one callback longer than daemon_timeout
  *	dies by SIGALRM (the master logs it).  Daemons must therefore not
- *	use alarm(2) themselves; streams have their own deadlines.
+ *	use alarm(2) themselves; streams have their own deadlines.  A
+ *	request that may rightly last longer than daemon_timeout while it
+ *	keeps making progress (an IMAP or POP3 session, the TLS relay of a
+ *	login half) calls server_watchdog_pet() at each step (a command,
+ *	an IDLE wake-up, relayed bytes): the watchdog then only catches a
+ *	process stuck in one step.
  *
  *	Flags: SRV_PRIVILEGED keeps root (auth, local); SRV_SOLITARY
  *	refuses to run unless master.cf gives the service a process limit
@@ -150,5 +155,6 @@ char  **server_args(int *argc_r);
 const char *server_service(void);
 bool	server_stopping(void);
 void	server_last_request(void);
+void	server_watchdog_pet(void);
 
 #endif

@@ -45,6 +45,7 @@
 #include "login_session.h"
 #include "mem.h"
 #include "params.h"
+#include "server.h"
 #include "stream.h"
 #include "pop3d/pop3d.h"
 
@@ -341,8 +342,12 @@ pop3d_session_serve(struct stream *s, const char *peer UNUSED,
 	ss.io.tick_ctx = ss.md;
 	if (!ss.ls->relay)
 		pop3_ok(ss.s, "Logged in.");
-	while (!ss.done && pop3_io_command(&ss.io, &cmd) > 0)
+	while (!ss.done) {
+		server_watchdog_pet();
+		if (pop3_io_command(&ss.io, &cmd) <= 0)
+			break;
 		dispatch(&ss, &cmd);
+	}
 	(void)stream_flush(ss.s);
 	log_info("disconnect: user=<%s>, reason=%s, top=%lu/%" PRIu64
 		 ", retr=%lu/%" PRIu64 ", del=%lu/%zu, size=%" PRIu64,

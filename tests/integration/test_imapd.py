@@ -862,6 +862,31 @@ class TestConfig(ImapBase):
         except (OSError, imaplib.IMAP4.error):
             return None
 
+    def test_long_sessions_outlive_the_watchdog(self):
+        """daemon_timeout catches stuck processes, not long sessions:
+        a session that keeps working (IDLE wake-ups, commands relayed
+        by the TLS login half) lives longer than daemon_timeout."""
+        self.reconf("daemon_timeout=3s")
+        try:
+            time.sleep(1.5)     # the reload replaces the processes
+            plain = self.raw()
+            self.assertIn(b" OK ", plain.login()[1])
+            self.assertIn(b" OK ", plain.cmd("SELECT INBOX")[1])
+            plain.send(b"i1 IDLE\r\n")
+            self.assertTrue(plain.line().startswith(b"+ "))
+            tls = self.raw(self.port_tls, tls=True)
+            self.assertIn(b" OK ", tls.login()[1])
+            for _ in range(7):
+                self.assertIn(b" OK ", tls.cmd("NOOP")[1])
+                time.sleep(1)
+            plain.send(b"DONE\r\n")
+            self.assertIn(b"i1 OK", plain.until("i1")[-1])
+            self.assertIn(b" OK ", plain.cmd("LOGOUT")[1])
+            self.assertIn(b" OK ", tls.cmd("LOGOUT")[1])
+            self.assertNotIn("killed by signal 14", self.sb.log())
+        finally:
+            self.reconf("daemon_timeout=18000s")
+
 
 class TestClients(ImapBase):
     """mutt and mbsync against the sandbox."""
