@@ -48,6 +48,7 @@
 #include "mem.h"
 #include "params.h"
 #include "priv.h"
+#include "queue.h"
 
 #ifndef PETREL_CONFIG_DIR
 #define PETREL_CONFIG_DIR	"/etc/petrel"
@@ -236,12 +237,13 @@ ensure_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, bool enforce)
 		log_fatal("chmod %s: %m", path);
 }
 
-/* make_queue_dirs - queue_directory, pid/, private/ and public/ */
+/* make_queue_dirs - queue_directory and every queue in it (queue(3h)) */
 static void
 make_queue_dirs(void)
 {
 	struct group *gr = getgrnam(var_setgid_group);
 	gid_t drop_gid = gr != NULL ? gr->gr_gid : master_owner_gid;
+	const char *error;
 	char *path;
 
 	master_queue_dir = xstrdup(var_queue_directory);
@@ -255,6 +257,13 @@ make_queue_dirs(void)
 	path = xasprintf("%s/public", master_queue_dir);
 	ensure_dir(path, 0710, master_owner_uid, drop_gid, true);
 	free(path);
+	/* The queues themselves, so that mail can arrive before qmgr runs. */
+	if (queue_dirs_create(master_queue_dir,
+			      master_is_root ? master_owner_uid : (uid_t)-1,
+			      master_is_root ? master_owner_gid : (gid_t)-1,
+			      master_is_root ? drop_gid : (gid_t)-1,
+			      &error) < 0)
+		log_fatal("%s", error);
 }
 
 /* lock_pid_file - one master per queue; the lock lives as long as we do */

@@ -135,7 +135,7 @@ def children_of(pid):
 class Sandbox:
     """A petrel-setup sandbox in a temporary directory."""
 
-    def __init__(self, user=None, password="secret-Pw1"):
+    def __init__(self, user=None, password="secret-Pw1", delivery=True):
         ensure_mail_owner()
         self.tmp = tempfile.mkdtemp(prefix="petrel-it-")
         os.chmod(self.tmp, 0o755)
@@ -158,6 +158,17 @@ class Sandbox:
                 self.info[k] = v
         self.maillog = self.info["maillog"]
         self.started = False
+        if not delivery:
+            self.without_qmgr()
+
+    def without_qmgr(self):
+        """Drop the qmgr service: accepted mail then stays in incoming/,
+        for tests that look at the queue files cleanup wrote."""
+        path = os.path.join(self.etc, "master.cf")
+        with open(path) as f:
+            lines = f.readlines()
+        with open(path, "w") as f:
+            f.writelines(l for l in lines if not l.startswith("qmgr "))
 
     def port(self, service):
         return int(self.info[service])

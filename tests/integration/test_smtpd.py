@@ -111,7 +111,7 @@ class SmtpdCase(unittest.TestCase):
             prog("cleanup")
         except FileNotFoundError as e:
             raise unittest.SkipTest(str(e))
-        cls.sb = Sandbox()
+        cls.sb = Sandbox(delivery=False)
         try:
             settings = dict({"auth_failure_delay": "1s"}, **cls.config)
             cls.set_conf(settings)
@@ -971,7 +971,7 @@ class TestCrash(unittest.TestCase):
             prog("cleanup")
         except FileNotFoundError as e:
             self.skipTest(str(e))
-        self.sb = Sandbox()
+        self.sb = Sandbox(delivery=False)
         self.addCleanup(self.sb.cleanup)
         self.sb.start()
         self.helper = SmtpdCase("run")
