@@ -183,11 +183,12 @@ cleanup_serve(struct stream *s, const char *peer UNUSED, void *ctx UNUSED)
 	state_release(&st);
 }
 
-/* cleanup_pre_init - the time zone, before any chroot */
+/* cleanup_pre_init - the time zone and tables, before any chroot */
 static int
 cleanup_pre_init(const char **error_r UNUSED)
 {
 	tzset();
+	cleanup_valias_init();
 	return 0;
 }
 

@@ -10,6 +10,7 @@
  *				limits, commit, qmgr trigger
  *	cleanup_header.c	pure helpers: the header section
  *				scanner, what to add, CR LF conversion
+ *	cleanup_valias.c	virtual alias expansion of recipients
  *
  *	The pure helpers (cleanup_hdr_*, cleanup_crlf, cleanup_display_
  *	name, cleanup_hop_check) do no I/O and use no globals; they have
@@ -112,6 +113,7 @@ struct cleanup_state {
 	char	*full_name;
 	bool	binary;			/* BINARYMIME: body verbatim */
 	size_t	n_rcpts;
+	size_t	n_written;		/* recipient records, after aliases */
 	bool	in_content;		/* a data request came */
 	struct cleanup_hdr hdr;
 	bool	in_header;
@@ -130,6 +132,31 @@ int	cleanup_begin(struct cleanup_state *st, const struct attr_list *req,
 int	cleanup_rcpt(struct cleanup_state *st, const struct attr_list *req,
 		     const char **error_r);
 char   *cleanup_qualify(const char *addr, bool local, const char *origin);
+
+/* cleanup_valias.c */
+struct cleanup_valias;
+
+struct cleanup_valias_params {
+	const char *delimiters;		/* recipient_delimiter */
+	const char *origin;		/* for bare local parts: myorigin */
+	size_t	max_results;		/* virtual_alias_expansion_limit */
+	size_t	max_depth;		/* virtual_alias_recursion_limit */
+};
+
+#define CLEANUP_VALIAS_TEMPFAIL	(-1)	/* table error, bad value */
+#define CLEANUP_VALIAS_LIMIT	(-2)	/* loop, too deep, too many */
+
+struct cleanup_valias *cleanup_valias_open(const char *maps,
+					   const char **error_r);
+void	cleanup_valias_close(struct cleanup_valias *va);
+int	cleanup_valias_expand(struct cleanup_valias *va,
+			      const struct cleanup_valias_params *p,
+			      const char *address, char ***results_r,
+			      bool *changed_r, const char **error_r);
+void	cleanup_valias_init(void);
+void	cleanup_valias_rcpt(struct cleanup_state *st, const char *address,
+			    const char *type, const char *value,
+			    unsigned int notify);
 
 /* cleanup_message.c */
 void	cleanup_fail(struct cleanup_state *st, long code,

@@ -22,7 +22,8 @@
  *
  *	cleanup_rcpt() writes one recipient: the address (qualified for
  *	a local submission), the DSN ORCPT "type;value" when given and
- *	the NOTIFY bits.
+ *	the NOTIFY bits; cleanup_valias_rcpt() writes it, or what
+ *	virtual_alias_maps expands it to.
  *
  *	cleanup_qualify() appends "@origin" to an address without "@" in
  *	a local submission ("" stays the null sender); it returns an
@@ -220,7 +221,6 @@ cleanup_rcpt(struct cleanup_state *st, const struct attr_list *req,
 {
 	const char *request, *address, *orcpt = NULL, *value = "";
 	char *type = NULL, *qualified;
-	const char *error;
 	long notify = 0;
 	const struct attr_spec spec[] = {
 		ATTR_SPEC_STR("request", &request, 0),
@@ -259,10 +259,9 @@ cleanup_rcpt(struct cleanup_state *st, const struct attr_list *req,
 				    var_myorigin);
 	if (st->n_rcpts > QFILE_DEF_RECIPIENTS)
 		cleanup_fail(st, 452, "4.5.3", "too many recipients");
-	else if (qfile_writer_recipient(st->w, qualified, type ? type : "",
-					value, (unsigned int)notify,
-					&error) < 0)
-		write_failed(st, error);
+	else
+		cleanup_valias_rcpt(st, qualified, type, value,
+				    (unsigned int)notify);
 	free(qualified);
 	free(type);
 	return 0;

@@ -20,14 +20,18 @@
  *		(master_stop_timeout plus a margin).
  *	reload	check, then SIGHUP to the master.
  *	status	exit 0 when the master runs, 1 when not.
- *	flush	not supported yet (exit 2).
+ *	flush	ask qmgr(8) to deliver deferred mail now: the flush
+ *		request of qmgr_proto(3h) (as "petrel-queue flush"),
+ *		qmgr's answer is printed; when the master runs but qmgr
+ *		takes no requests, qmgr is woken up instead.  Exit 1
+ *		when the mail system is not running or qmgr refuses.
  *
  *	Whether the master runs is decided by the fcntl() lock on
  *	queue_directory/pid/master.pid, not by the file's contents: a
  *	stale pid file never fools petrel.
  *
  *	Exit status: 0 success; 1 failure (bad configuration, already
- *	running, not running, ...); 2 usage error or unsupported command.
+ *	running, not running, ...); 2 usage error.
  * SECURITY
  *	Runs as the caller.  Starting a master as root starts the mail
  *	system as root; petrel execs the master directly (never a shell)
@@ -56,7 +60,10 @@
 #include "master_proto.h"
 #include "mem.h"
 #include "params.h"
+#include "net.h"
 #include "priv.h"
+#include "qmgr_proto.h"
+#include "queue_admin.h"
 
 #ifndef PETREL_CONFIG_DIR
 #define PETREL_CONFIG_DIR	"/etc/petrel"
@@ -366,12 +373,53 @@ cmd_status(void)
 	return 0;
 }
 
-/* cmd_flush - a later release delivers the deferred queue on demand */
+/* wake_qmgr - a qmgr without the admin socket: just wake it up */
+static int
+wake_qmgr(void)
+{
+	char *path = xasprintf("%s/%s", var_queue_directory,
+			       QMGR_TRIGGER_SOCKET);
+	const char *error;
+	int status = 0;
+
+	if (net_trigger(path, MASTER_TRIGGER_WAKEUP,
+			strlen(MASTER_TRIGGER_WAKEUP), 10000, &error) < 0) {
+		log_error("cannot wake the queue manager: %s", error);
+		status = 1;
+	} else {
+		log_info("the queue manager takes no flush requests; "
+			 "woke it up instead");
+	}
+	free(path);
+	return status;
+}
+
+/* cmd_flush - ask qmgr to deliver deferred mail now */
 static int
 cmd_flush(void)
 {
-	log_error("flush is not supported yet");
-	return 2;
+	struct queue_admin_reply r;
+	const char *error;
+
+	load_lenient();
+	switch (queue_admin_request(var_queue_directory, "flush", NULL, NULL,
+				    QUEUE_ADMIN_TIMEOUT, &r, &error)) {
+	case QUEUE_ADMIN_DOWN:
+		if (running_master() == 0) {
+			log_error("the Petrel mail system is not running");
+			return 1;
+		}
+		return wake_qmgr();
+	case QUEUE_ADMIN_ERROR:
+		log_error("flush request to the queue manager: %s", error);
+		return 1;
+	}
+	if (r.status == QMGR_ADMIN_FAIL) {
+		log_error("flush refused by the queue manager: %s", r.text);
+		return 1;
+	}
+	log_info("%s", r.text[0] ? r.text : "flushing the queue");
+	return 0;
 }
 
 static const struct verb {

@@ -46,6 +46,7 @@
 #include <openssl/x509v3.h>
 
 #include "buf.h"
+#include "dict.h"
 #include "log.h"
 #include "mem.h"
 
@@ -278,12 +279,16 @@ main_cf(const struct setup *s)
 	    "virtual_uid_maps = static:%ld\n"
 	    "virtual_gid_maps = static:%ld\n"
 	    "auth_passwd_file = %s/etc/passwd\n\n"
+	    "# Aliases of $mydestination: edit etc/aliases, then run\n"
+	    "# newaliases -C %s/etc\n"
+	    "alias_maps = hash:%s/etc/aliases\n"
+	    "alias_database = $alias_maps\n\n"
 	    "# Loopback only: plaintext authentication without TLS is allowed.\n"
 	    "auth_plaintext_loopback = yes\n"
 	    "tls_cert_file = %s/etc/tls/cert.pem\n"
 	    "tls_key_file = %s/etc/tls/key.pem\n",
 	    domain, s->dir, s->dir, (long)s->owner_uid, (long)s->owner_gid,
-	    s->dir, s->dir, s->dir);
+	    s->dir, s->dir, s->dir, s->dir, s->dir);
 	return buf_steal(&b);
 }
 
@@ -407,6 +412,27 @@ make_certificate(const char *cert_path,
 	BIO_free(bio);
 	X509_free(x);
 	EVP_PKEY_free(key);
+}
+
+/* make_aliases - etc/aliases sending postmaster's mail to the user */
+static void
+make_aliases(const struct setup *s)
+{
+	char *path = xasprintf("%s/etc/aliases", s->dir);
+	char *spec = xasprintf("hash:%s", path);
+	char *text;
+	const char *error;
+
+	text = xasprintf("# aliases(5) of the sandbox: \"name: destination, ...\"."
+			 "\n# After a change: newaliases -C %s/etc\n"
+			 "postmaster: %s\nabuse: postmaster\n"
+			 "mailer-daemon: postmaster\n", s->dir, s->user);
+	write_file(path, text, 0644);
+	if (dict_build(spec, DICT_FLAG_ALIASES, &error) < 0)
+		log_fatal("%s", error);
+	free(text);
+	free(spec);
+	free(path);
 }
 
 /* make_user - passwd-file entry, mailbox map and the user's Maildir */
@@ -622,6 +648,7 @@ main(int argc, char **argv)
 	free(path);
 	free(text);
 	make_user(&s);
+	make_aliases(&s);
 	sandbox_info(&s);
 	report(&s);
 	explicit_bzero(s.password, strlen(s.password));

@@ -31,16 +31,23 @@
  *
  *	-bs speaks SMTP on standard input and output (see smtp_session),
  *	submitting each message as above; -bp (and mailq) lists the queue;
- *	-bi (and newaliases, -I) says that alias maps are not implemented
- *	yet and succeeds; -q wakes the queue manager through
- *	"petrel-drop -q".  -C dir or the PETREL_CONFIG_DIR environment
- *	variable chooses the configuration directory.  Other sendmail
- *	options (-oX..., -O, -B, -N, -R, -V, -X, -h, -L, -n, -m, -U, -G)
- *	are accepted and ignored; unknown options are an error.
+ *	-bi (and newaliases, -I) builds the index of every cdb:, hash: or
+ *	btree: table in alias_database from its aliases(5) source (see
+ *	newaliases(3h)), printing nothing on success and one line
+ *	"newaliases: file:line: reason" per error; -q asks the queue
+ *	manager to flush the queue (deferred mail becomes due now) when the
+ *	caller is root or the mail owner and qmgr takes requests
+ *	(qmgr_proto(3h)), and otherwise wakes it through "petrel-drop -q".
+ *	-C dir or the PETREL_CONFIG_DIR environment variable chooses the
+ *	configuration directory.  Other sendmail options (-oX..., -O, -B,
+ *	-N, -R, -V, -X, -h, -L, -n, -m, -U, -G) are accepted and ignored;
+ *	unknown options are an error.
  *
  *	Exit status: 0 success, else a sysexits(3) code: petrel-drop's,
  *	or 64 usage, 65 bad message, 67 unknown caller, 71 cannot run
- *	petrel-drop, 77 cannot read the queue (mailq), 78 configuration.
+ *	petrel-drop, 77 cannot read the queue (mailq) or write an alias
+ *	database, 78 configuration (also an aliases syntax error), 75 an
+ *	alias database could not be built for another reason.
  * SECURITY
  *	Runs as the caller with no privileges; petrel-drop (setgid) does
  *	the one privileged step.  No shell is ever run.
@@ -55,11 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -70,9 +73,13 @@
 #include "maildrop.h"
 #include "maildrop_submit.h"
 #include "mem.h"
+#include "newaliases.h"
 #include "params.h"
-#include "qfile.h"
+#include "priv.h"
+#include "qmgr_proto.h"
 #include "queue.h"
+#include "queue_admin.h"
+#include "queue_list.h"
 #include "stream.h"
 
 #ifndef PETREL_CONFIG_DIR
@@ -792,142 +799,43 @@ smtp_mode(const struct ident *id)
  * sendmail -bp, mailq: the queue in the layout Postfix's mailq uses.
  */
 
-#define LIST_RCPT_INDENT	53	/* column of sender and recipients */
-
-struct listing {
-	unsigned long requests;
-	unsigned long long bytes;
-	bool	denied;			/* some queue could not be read */
-};
-
-/* list_entry - one message */
-static void
-list_entry(struct listing *l, const char *id, int flag, uint64_t size,
-	   time_t when, const char *sender, const char *const *rcpts,
-	   size_t n)
+/* list_entry - queue_list callback: one message */
+static int
+list_entry(const struct queue_list_msg *m, void *ctx)
 {
-	char date[32];
-	struct tm tm;
+	struct buf *out = ctx;
+	static bool header_done;
 
-	if (l->requests++ == 0)
-		printf("%-21s  %8s %-20s %s\n", "-Queue ID-", "--Size--",
-		       "----Arrival Time----", "-Sender/Recipient-------");
-	l->bytes += size;
-	if (localtime_r(&when, &tm) == NULL
-	    || strftime(date, sizeof(date), "%a %b %e %H:%M:%S", &tm) == 0)
-		snprintf(date, sizeof(date), "?");
-	printf("%-21s%c %8llu %-19s  %s\n", id, flag,
-	       (unsigned long long)size, date, sender[0] ? sender
-	       : "MAILER-DAEMON");
-	for (size_t i = 0; i < n; i++)
-		printf("%*s%s\n", LIST_RCPT_INDENT, "", rcpts[i]);
-	printf("\n");
-}
-
-/* list_qfile - a queue file */
-static void
-list_qfile(struct listing *l, const char *path, const char *id, int flag)
-{
-	static const struct qfile_limits quick = {.flags = QFILE_READ_QUICK};
-	struct qfile *qf;
-	const char *error, **rcpts;
-
-	if (qfile_read_path(path, &quick, &qf, &error) < 0) {
-		log_warn("%s: %s", path, error);
-		return;
-	}
-	rcpts = xcalloc(qf->n_rcpts + 1, sizeof(*rcpts));
-	for (size_t i = 0; i < qf->n_rcpts; i++)
-		rcpts[i] = qf->rcpts[i].address;
-	list_entry(l, id, flag, qf->content_length, qf->arrival.tv_sec,
-		   qf->sender, rcpts, qf->n_rcpts);
-	free(rcpts);
-	qfile_free(qf);
-}
-
-/* list_maildrop - a maildrop file, not yet picked up */
-static void
-list_maildrop(struct listing *l, const char *path, const char *id)
-{
-	struct buf data;
-	struct maildrop *md;
-	struct stat st;
-	const char *error;
-
-	buf_init(&data, 4096);
-	if (stat(path, &st) < 0)
-		log_warn("%s: %m", path);
-	else if (conf_read_file(path, &data, &error) < 0)
-		log_warn("%s: %s", path, error);
-	else if (maildrop_parse(data.data, data.len, MAILDROP_WITH_USER, NULL,
-				&md, &error) < 0)
-		log_warn("%s: %s", path, error);
-	else {
-		list_entry(l, id, ' ', md->content_len, st.st_mtime,
-			   md->sender, (const char *const *)md->rcpts,
-			   md->n_rcpts);
-		maildrop_free(md);
-	}
-	buf_release(&data);
-}
-
-/* list_dir - every message in one directory */
-static void
-list_dir(struct listing *l, const char *dir, int flag)
-{
-	DIR *d = opendir(dir);
-	struct dirent *ent;
-	struct buf path;
-
-	if (d == NULL) {
-		if (errno != ENOENT) {
-			log_warn("cannot read %s/%s: %m", var_queue_directory,
-				 dir);
-			l->denied = true;
-		}
-		return;
-	}
-	buf_init(&path, 256);
-	while ((ent = readdir(d)) != NULL) {
-		if (!queue_id_valid(ent->d_name))
-			continue;
-		buf_reset(&path);
-		buf_printf(&path, "%s/%s", dir, ent->d_name);
-		if (strcmp(dir, QUEUE_MAILDROP) == 0)
-			list_maildrop(l, path.data, ent->d_name);
-		else
-			list_qfile(l, path.data, ent->d_name, flag);
-	}
-	buf_release(&path);
-	(void)closedir(d);
+	if (!header_done)
+		queue_list_mailq_header(out);
+	header_done = true;
+	queue_list_mailq_msg(out, m);
+	if (fwrite(out->data, 1, out->len, stdout) != out->len)
+		die(EX_IOERR, "write error on standard output");
+	buf_reset(out);
+	return 0;
 }
 
 /* list_mode - maildrop, incoming, active ('*'), deferred, hold ('!') */
 static int
 list_mode(void)
 {
-	struct listing l = {0};
-	char sub[32];
+	struct queue_list_stats st;
+	struct buf out;
 
-	if (chdir(var_queue_directory) < 0)
-		die(EX_CONFIG, "chdir %s: %m", var_queue_directory);
-	list_dir(&l, QUEUE_MAILDROP, ' ');
-	list_dir(&l, QUEUE_INCOMING, ' ');
-	list_dir(&l, QUEUE_ACTIVE, '*');
-	for (unsigned int i = 0; i < 256; i++) {
-		snprintf(sub, sizeof(sub), "%s/%02x", QUEUE_DEFERRED, i);
-		list_dir(&l, sub, ' ');
-	}
-	list_dir(&l, QUEUE_HOLD, '!');
-	if (l.requests == 0 && !l.denied)
-		printf("Mail queue is empty\n");
-	else if (l.requests > 0)
-		printf("-- %llu Kbytes in %lu Request%s.\n",
-		       (l.bytes + 1023) / 1024, l.requests,
-		       l.requests == 1 ? "" : "s");
-	if (l.denied)
+	buf_init(&out, 4096);
+	(void)queue_list_scan(var_queue_directory, QUEUE_LIST_MAILDROP,
+			      list_entry, &out, &st);
+	queue_list_mailq_footer(&out, &st);
+	if (fwrite(out.data, 1, out.len, stdout) != out.len
+	    || fflush(stdout) != 0)
+		die(EX_IOERR, "write error on standard output");
+	buf_release(&out);
+	if (st.unreadable_dirs > 0) {
+		log_warn("%s", st.dir_error);
 		die(EX_NOPERM, "cannot list the whole queue: only root and "
 		    "the mail owner (%s) can", var_mail_owner);
+	}
 	return 0;
 }
 
@@ -935,18 +843,75 @@ list_mode(void)
  * main
  */
 
-/* flush_mode - -q: petrel-drop -q wakes the queue manager */
+/* may_administer - root or the mail owner? */
+static bool
+may_administer(void)
+{
+	const char *error;
+	uid_t uid;
+	gid_t gid;
+
+	return geteuid() == 0
+	    || (priv_lookup(var_mail_owner, &uid, &gid, &error) == 0
+		&& geteuid() == uid);
+}
+
+/* flush_admin - a flush request to qmgr; returns when qmgr has none */
+static void
+flush_admin(void)
+{
+	struct queue_admin_reply r;
+	const char *error;
+
+	switch (queue_admin_request(var_queue_directory, "flush", NULL, NULL,
+				    QUEUE_ADMIN_TIMEOUT, &r, &error)) {
+	case QUEUE_ADMIN_DOWN:
+		return;
+	case QUEUE_ADMIN_ERROR:
+		die(EX_UNAVAILABLE, "flush request to the queue manager: %s",
+		    error);
+	}
+	if (r.status == QMGR_ADMIN_FAIL)
+		die(EX_UNAVAILABLE, "flush refused by the queue manager: %s",
+		    r.text);
+	log_debug("flush: %s", r.text);
+	exit(0);
+}
+
+/*
+ * flush_mode - -q: root and the mail owner ask qmgr to flush the queue
+ * (as petrel-queue flush does); anyone else, or when qmgr takes no
+ * requests, runs "petrel-drop -q", which wakes the queue manager.
+ */
 static noreturn void
 flush_mode(const struct ident *id)
 {
 	char *argv[] = {"petrel-drop", "-q", NULL, NULL, NULL};
 
+	if (may_administer())
+		flush_admin();
 	if (id->drop_config != NULL) {
 		argv[2] = "-C";
 		argv[3] = (char *)id->drop_config;
 	}
 	execv(id->drop_path, argv);
 	die(EX_OSERR, "cannot run %s: %m", id->drop_path);
+}
+
+/* aliases_mode - -bi, -I, newaliases: build alias_database */
+static int
+aliases_mode(void)
+{
+	struct buf errors;
+	const char *p, *nl;
+	int	status;
+
+	buf_init(&errors, 0);
+	status = newaliases_build(var_alias_database, &errors);
+	for (p = errors.data; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		fprintf(stderr, "newaliases: %.*s\n", (int) (nl - p), p);
+	buf_release(&errors);
+	return status;
 }
 
 /* program_mode - mailq and newaliases are sendmail by another name */
@@ -978,13 +943,11 @@ main(int argc, char **argv)
 	o.mode = program_mode(argc > 0 ? argv[0] : "sendmail", &name);
 	log_init(name);
 	parse_args(&o, argc, argv);
-	if (o.mode == MODE_ALIASES) {
-		fprintf(stderr, "newaliases: alias maps are not implemented "
-			"yet\n");
-		free(o.rcpts);
-		return 0;
-	}
 	load_config(o.config_dir);
+	if (o.mode == MODE_ALIASES) {
+		free(o.rcpts);
+		return aliases_mode();
+	}
 	if (o.mode == MODE_LIST) {
 		free(o.rcpts);
 		return list_mode();

@@ -8,7 +8,12 @@
  */
 #include "sys_defs.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "attr.h"
 #include "buf.h"
@@ -91,6 +96,8 @@ deliver_result_encode(struct buf *out, const struct deliver_result *res)
 	attr_put_str(out, "diagnostic",
 		     res->diagnostic ? res->diagnostic : "");
 	attr_put_str(out, "reason", res->reason ? res->reason : "");
+	if (res->notify_passed)
+		attr_put_str(out, "notify_passed", "yes");
 	attr_put_end(out);
 }
 
@@ -286,7 +293,7 @@ int
 deliver_result_decode(const struct attr_list *list,
 		      struct deliver_result *res, const char **error_r)
 {
-	const char *result, *dsn, *done;
+	const char *result, *dsn, *done, *passed = NULL;
 	long index;
 	char enh[SMTP_ENH_MAX];
 	const struct attr_spec done_spec[] = {
@@ -302,6 +309,7 @@ deliver_result_decode(const struct attr_list *list,
 		ATTR_SPEC_STR("diag_type", &res->diag_type, 0),
 		ATTR_SPEC_STR("diagnostic", &res->diagnostic, 0),
 		ATTR_SPEC_STR("reason", &res->reason, 0),
+		ATTR_SPEC_STR("notify_passed", &passed, ATTR_OPTIONAL),
 		ATTR_SPEC_END
 	};
 	static const char class_of[] = {
@@ -338,7 +346,54 @@ deliver_result_decode(const struct attr_list *list,
 		*error_r = "bad action";
 		return -1;
 	}
+	if (passed != NULL && strcmp(passed, "yes") != 0) {
+		*error_r = "bad notify_passed";
+		return -1;
+	}
+	res->notify_passed = passed != NULL;
 	res->index = index;
 	res->dsn = dsn;
 	return 1;
+}
+
+/* deliver_open_file - open the request's queue file and lock it */
+int
+deliver_open_file(const struct deliver_request *req, const char **error_r)
+{
+	static char why[256];
+	struct buf path;
+	int fd;
+
+	buf_init(&path, 64);
+	queue_path(&path, ".", req->queue_name, req->queue_id);
+	fd = open(path.data, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "cannot open queue file %s: %s",
+			 path.data, strerror(errno));
+		buf_release(&path);
+		*error_r = why;
+		return -1;
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		snprintf(why, sizeof(why), "cannot lock queue file %s: %s",
+			 path.data, strerror(errno));
+		close(fd);
+		buf_release(&path);
+		*error_r = why;
+		return -1;
+	}
+	buf_release(&path);
+	return fd;
+}
+
+/* deliver_rcpt_done - does the file say this recipient was delivered? */
+bool
+deliver_rcpt_done(const struct qfile *qf, const struct deliver_rcpt *r)
+{
+	if (r->index < 0 || (size_t)r->index >= qf->n_rcpts)
+		return false;
+	return qf->rcpts[r->index].status_offset == r->offset
+	    && qf->rcpts[r->index].status == QFILE_DELIVERED;
 }

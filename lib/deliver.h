@@ -75,6 +75,10 @@
  *			part and of the DSN: "delivered to maildir",
  *			"host mx.example.org[192.0.2.1] said: 550 5.1.1 ...
  *			(in reply to RCPT TO command)"
+ *	    notify_passed  optional, "yes": the next hop accepted the DSN
+ *			request (an SMTP server with the DSN extension), so
+ *			a success notification is its job, not ours; qmgr
+ *			then records no success report.  Absent means "no".
  *	Done list:
  *	    done	"yes"
  *
@@ -88,6 +92,15 @@
  *	status=sent|deferred|bounced (reason)".  A recipient the agent
  *	never reported (it crashed, timed out or closed early) is deferred
  *	by qmgr with 4.3.0 unless the queue file already says delivered.
+ *
+ *	Two agents may work on one file at once: a qmgr that was restarted
+ *	resends a request while the agent of the old one is still busy.
+ *	So an agent opens the queue file with deliver_open_file(), which
+ *	takes an exclusive flock(2) (waiting for the other agent to
+ *	finish) before it reads the file, and skips every recipient for
+ *	which deliver_rcpt_done() says the file already has it delivered:
+ *	it reports that recipient sent ("already delivered") without
+ *	delivering it again.
  *
  *	Values are checked when decoded: queue IDs with queue_id_valid(),
  *	results and actions against the lists above, dsn with
@@ -111,6 +124,7 @@
 
 struct stream;
 struct pool;
+struct qfile;
 
 #define DELIVER_RCPT_MAX	10000
 
@@ -155,6 +169,7 @@ struct deliver_result {
 	const char *diag_type;		/* "" when none */
 	const char *diagnostic;		/* "" when none */
 	const char *reason;
+	bool	notify_passed;		/* the next hop took the DSN request */
 };
 
 /* Agent side, blocking, on the connection from qmgr. */
@@ -180,6 +195,12 @@ int	deliver_request_decode_rcpt(const struct attr_list *list,
 int	deliver_result_decode(const struct attr_list *list,
 			      struct deliver_result *res,
 			      const char **error_r);
+
+/* Agent side: the locked queue file, and its delivered recipients. */
+int	deliver_open_file(const struct deliver_request *req,
+			  const char **error_r);
+bool	deliver_rcpt_done(const struct qfile *qf,
+			  const struct deliver_rcpt *r);
 
 const char *deliver_status_name(enum deliver_status st);	/* "sent" */
 int	deliver_status_parse(const char *name, enum deliver_status *st_r);

@@ -31,7 +31,8 @@
  *
  *	The table formats are described in petrel-tables(5).
  *
- *	dict_open() opens a table.  flags is 0 or DICT_FLAG_NOFOLD.
+ *	dict_open() opens a table.  flags is 0 or DICT_FLAG_NOFOLD and/or
+ *	DICT_FLAG_ALIASES.
  *	By default, tables of fixed strings (cdb, hash, btree, texthash,
  *	inline) fold keys to lower case (ASCII) when they are built and
  *	when they are looked up, so "Postmaster" finds "postmaster".
@@ -41,6 +42,18 @@
  *	matching.  regexp tables never fold the key; their patterns are
  *	case-insensitive unless the "i" flag says otherwise.  static
  *	ignores the key.
+ *
+ *	DICT_FLAG_ALIASES says that the text source is in aliases(5)
+ *	syntax ("name: value, value, ..."; see petrel-tables(5) and
+ *	aliases(5)) instead of "key value".  dict_build() with it builds a
+ *	cdb:, hash: or btree: index from an aliases file (newaliases does
+ *	this for every table in alias_database); the index is then an
+ *	ordinary table, so opening it needs no flag.  texthash: reads its
+ *	source at dict_open() time, so only dict_open() with the flag
+ *	reads a texthash: aliases file right.  Rule: whoever opens
+ *	alias_maps (the local delivery agent) passes DICT_FLAG_ALIASES;
+ *	the other types ignore it, so every alias_maps entry gives the
+ *	same values whatever its type.
  *
  *	dict_lookup() looks key up exactly as given (after folding): it
  *	does no partial address matching, which is the caller's job.  It
@@ -93,6 +106,7 @@
 #include "sys_defs.h"
 
 #define DICT_FLAG_NOFOLD	(1U << 0)	/* keep key case */
+#define DICT_FLAG_ALIASES	(1U << 1)	/* aliases(5) source syntax */
 
 struct dict;
 

@@ -18,6 +18,15 @@
  *	skipped, so the first entry wins.  fn gets every other entry in
  *	order.  It returns 0, or -1 with the reason in error.
  *
+ *	With DICT_FLAG_ALIASES, lines are read in aliases(5) syntax
+ *	instead: "name: value, value, ...", where the name runs to the
+ *	colon (blanks before the colon are allowed) or is quoted ("a b":
+ *	with backslash escapes; the quotes are not part of the key), and
+ *	the value is everything after the colon, trimmed, continuation
+ *	lines joined with one space.  A line without a colon, an empty
+ *	name or an empty value is an error.  Folding and duplicates work
+ *	as above.
+ *
  *	dict_text_load() reads a file, parses it and logs the warnings.
  *
  *	dict_log_warnings() logs each line of a warnings buffer.
@@ -151,6 +160,51 @@ split_key_value(struct buf *line, char **key_r, char **value_r)
 	return 0;
 }
 
+/*
+ * split_alias - cut an aliases(5) line "name: value" into name and value,
+ * in place.  A quoted name loses its quotes and backslashes; the colon
+ * may have blanks before it.  Returns NULL or the reason it failed.
+ */
+static const char *
+split_alias(struct buf *line, char **key_r, char **value_r)
+{
+	char *p = line->data, *w = line->data;
+	char *end = line->data + line->len, *name_end;
+
+	if (*p == '"') {
+		for (p++; p < end && *p != '"'; *w++ = *p++)
+			if (*p == '\\' && p + 1 < end)
+				p++;
+		if (p == end)
+			return "unterminated quoted name";
+		p++;
+	} else {
+		while (p < end && *p != ':' && !is_blank(*p))
+			p++;
+		w = p;
+	}
+	name_end = w;
+	while (p < end && is_blank(*p))
+		p++;
+	if (p == end || *p != ':') {
+		if (memchr(p, ':', (size_t)(end - p)) == NULL)
+			return "missing colon after the name (the format"
+			    " is: name: value, value, ...)";
+		return "text between the name and the colon (quote a"
+		    " name that holds white space or special characters)";
+	}
+	if (name_end == line->data)
+		return "empty name before the colon";
+	for (p++; p < end && is_blank(*p); p++)
+		;
+	if (p == end)
+		return "missing value after the colon";
+	*name_end = '\0';
+	*key_r = line->data;
+	*value_r = p;			/* trailing blanks already gone */
+	return NULL;
+}
+
 /* quote_len - how much of a key to show in a message */
 static int
 quote_len(const char *key)
@@ -186,7 +240,16 @@ dict_text_parse(const char *origin, const char *text, size_t len,
 	buf_init(&line, 0);
 	dict_lines_init(&reader, origin, text, len);
 	while ((ret = dict_lines_next(&reader, &line, &lineno, error)) > 0) {
-		if (split_key_value(&line, &key, &value) < 0) {
+		if (flags & DICT_FLAG_ALIASES) {
+			const char *why = split_alias(&line, &key, &value);
+
+			if (why != NULL) {
+				buf_printf(error, "%s:%zu: %s", origin, lineno,
+					   why);
+				ret = -1;
+				break;
+			}
+		} else if (split_key_value(&line, &key, &value) < 0) {
 			buf_printf(error, "%s:%zu: missing value after key"
 				   " \"%.*s\" (the format is: key white-space"
 				   " value)", origin, lineno,

@@ -46,12 +46,33 @@
  *	msglog_read() parses the whole file (at most MSGLOG_MAX bytes):
  *	a record cut short at the end of the file (a crash during the
  *	append) is ignored; anything else malformed fails with a text.
+ *	msglog_append() removes such a partial record (ftruncate to the
+ *	end of the last whole one, with a warning) before it appends, so
+ *	that a crash never leaves a partial record in the middle of a log.
  *	When a recipient index appears more than once, the last record
  *	wins (log.recs keeps only that one, in order of first
  *	appearance); log.warned says whether a "warned" record exists.
  *	A missing file is an empty log (n == 0), not an error.
  *	msglog_parse() is the pure parser over memory that the fuzz target
  *	exercises.
+ *
+ *	What "malformed" means, checked alike by msglog_parse() and, before
+ *	anything is written, by msglog_append() (so a record that could not
+ *	be read back is never written): a field missing, repeated or
+ *	unknown; a string with a NUL byte; an action not in the list above;
+ *	for records other than "warned": a negative index, an empty
+ *	address, NOTIFY bits a queue file could not hold, an ORCPT with
+ *	only one of its two parts, or a dsn that is not "X.Y.Z" of class 2
+ *	(delivered, relayed, expanded), 4 (delayed) or 4 or 5 (failed: an
+ *	expired message fails with its last 4.X.X).  A value may be at
+ *	most 128 KiB; msglog_append() first cuts relay, diagnostic and
+ *	reason to 8192 bytes, so a remote server's long reply never keeps
+ *	a result from being recorded.  The "warned" record's other fields
+ *	are not looked at.
+ *
+ *	On failure a log is left empty (msglog_free() is harmless then).
+ *	Error texts live in thread-local storage until the next msglog_*
+ *	call.
  *
  *	msglog_remove() unlinks the log (a missing one is fine).
  *

@@ -252,6 +252,11 @@ const struct param_def conf_params[] = {
 #include "params_cleanup.def"
 #include "params_pop3d.def"
 #include "params_imapd.def"
+#include "params_resolve.def"
+#include "params_qmgr.def"
+#include "params_smtp.def"
+#include "params_local.def"
+#include "params_bounce.def"
 
 	{ NULL, PARAM_STR, NULL, NULL, NULL, 0, 0, NULL },
 };

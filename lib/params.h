@@ -74,5 +74,10 @@ extern char *var_tls_key_file;
 #include "params_cleanup.h"
 #include "params_pop3d.h"
 #include "params_imapd.h"
+#include "params_resolve.h"
+#include "params_qmgr.h"
+#include "params_smtp.h"
+#include "params_local.h"
+#include "params_bounce.h"
 
 #endif

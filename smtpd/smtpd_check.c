@@ -512,6 +512,10 @@ smtpd_check_init(const char **error_r)
 			   &chk->virtual_maps, &chk->errors);
 	check_parse_tables(chk, "alias_maps", nonnull(var_alias_maps), true,
 			   &chk->alias_maps, &chk->errors);
+	/* A broken one must not stop smtpd: cleanup(8) defers the mail. */
+	check_parse_tables(chk, "virtual_alias_maps",
+			   nonnull(var_virtual_alias_maps), true,
+			   &chk->valias_maps, &chk->errors);
 	init_lists(chk);
 	if (chk->errors.len > 0) {
 		if (init_error.data == NULL)
@@ -540,6 +544,7 @@ smtpd_check_free(struct smtpd_check *chk)
 	check_free_domains(&chk->virtual_domains);
 	check_free_tables(&chk->virtual_maps);
 	check_free_tables(&chk->alias_maps);
+	check_free_tables(&chk->valias_maps);
 	check_close_all(chk);
 	free(chk->delimiters);
 	free(chk->myorigin);

@@ -123,6 +123,7 @@ struct smtpd_check {
 	struct domain_list virtual_domains;
 	struct table_list virtual_maps;
 	struct table_list alias_maps;
+	struct table_list valias_maps;	/* virtual_alias_maps */
 	struct check_table **tables;	/* every table opened, owned here */
 	size_t	n_tables;
 	char   *delimiters;		/* recipient_delimiter */

@@ -209,7 +209,10 @@ new_table(struct smtpd_check *chk, const char *spec, struct dict *d)
 	return t;
 }
 
-/* check_open_table - open a table once; NULL (error added) on failure */
+/*
+ * check_open_table - open a table once; NULL (error added) on failure.
+ * alias_maps sources are in aliases(5) syntax, as local(8) reads them.
+ */
 struct check_table *
 check_open_table(struct smtpd_check *chk, const char *spec,
 		 bool missing_ok, struct buf *errors, const char *param)
@@ -228,7 +231,8 @@ check_open_table(struct smtpd_check *chk, const char *spec,
 		log_warn("%s: table %s does not exist (no file %s);"
 			 " treating it as empty", param, spec, path.data);
 		t = new_table(chk, spec, NULL);
-	} else if ((d = dict_open(spec, 0, &why)) != NULL) {
+	} else if ((d = dict_open(spec, strcmp(param, "alias_maps") == 0 ?
+				  DICT_FLAG_ALIASES : 0, &why)) != NULL) {
 		t = new_table(chk, spec, d);
 	} else if (missing_ok && index_path(spec, &path)) {
 		/* It exists but does not open: fail lookups, not the start. */

@@ -26,7 +26,9 @@
  *	table".  Virtual: the address, then the address without its
  *	extension, then "@domain" (catch-all) must be in
  *	virtual_mailbox_maps (when that is empty nothing is checked, as
- *	in Postfix); else 550 5.1.1 "User unknown in virtual mailbox
+ *	in Postfix).  Either kind is also known when virtual_alias_maps
+ *	lists it the same three ways (cleanup(8) rewrites it before
+ *	delivery); else 550 5.1.1 "User unknown in virtual mailbox
  *	table".  A failing lookup (table or user database) gives a
  *	temporary 451 4.3.0 instead of a false "unknown".
  * SEE ALSO
@@ -344,31 +346,39 @@ local_known(struct check_ctx *cx, const struct check_addr *a)
 	return 0;
 }
 
-/* virtual_known - address, address without extension, @domain */
+/* address_known - address, address without extension, @domain */
 static int
-virtual_known(struct check_ctx *cx, const struct check_addr *a,
-	      const char *domain)
+address_known(struct check_ctx *cx, struct table_list *tables,
+	      const struct check_addr *a, const char *domain)
 {
 	struct buf key;
 	int ret;
 
-	if (cx->chk->virtual_maps.n == 0)
-		return 1;
 	buf_init(&key, 0);
 	buf_printf(&key, "%s@%s", a->local.data, domain);
-	ret = table_known(cx, &cx->chk->virtual_maps, key.data);
+	ret = table_known(cx, tables, key.data);
 	if (ret == 0 && a->has_ext) {
 		buf_reset(&key);
 		buf_printf(&key, "%s@%s", a->base.data, domain);
-		ret = table_known(cx, &cx->chk->virtual_maps, key.data);
+		ret = table_known(cx, tables, key.data);
 	}
 	if (ret == 0) {
 		buf_reset(&key);
 		buf_printf(&key, "@%s", domain);
-		ret = table_known(cx, &cx->chk->virtual_maps, key.data);
+		ret = table_known(cx, tables, key.data);
 	}
 	buf_release(&key);
 	return ret;
+}
+
+/* virtual_known - in virtual_mailbox_maps (or nothing to check) */
+static int
+virtual_known(struct check_ctx *cx, const struct check_addr *a,
+	      const char *domain)
+{
+	if (cx->chk->virtual_maps.n == 0)
+		return 1;
+	return address_known(cx, &cx->chk->virtual_maps, a, domain);
 }
 
 /* check_unknown_rcpt - refuse unknown local and virtual recipients */
@@ -388,6 +398,10 @@ check_unknown_rcpt(struct check_ctx *cx, const struct restriction *res UNUSED)
 		ret = local_known(cx, &a);
 	else if (class == RCPT_VIRTUAL)
 		ret = virtual_known(cx, &a, rcpt_domain(cx, &a));
+	/* cleanup(8) rewrites what virtual_alias_maps lists. */
+	if (ret == 0 && cx->chk->valias_maps.n > 0)
+		ret = address_known(cx, &cx->chk->valias_maps, &a,
+				    rcpt_domain(cx, &a));
 	check_addr_release(&a);
 	if (ret < 0)
 		return CHECK_TEMPFAIL;

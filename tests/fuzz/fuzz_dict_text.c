@@ -9,9 +9,10 @@
  *	./fuzz_dict tests/fuzz/corpus/fuzz_dict_text
  * DESCRIPTION
  *	Feeds each input, as it is, to the pure parsers of the lookup
- *	table layer: the "key value" text source parser (folding and not),
- *	the regexp table compiler (then matches a few keys against the
- *	rules and lists them), and the inline: and static: name parsers.
+ *	table layer: the "key value" text source parser (folding and not,
+ *	and in aliases(5) syntax), the regexp table compiler (then matches
+ *	a few keys against the rules and lists them), and the inline: and
+ *	static: name parsers.
  *	Inputs with a bounded repetition ("a{1000}{1000}") or many
  *	repetition operators ("a+++++...") skip the regexp part: glibc's
  *	regcomp() copies the repeated subexpression for each operator, so
@@ -53,7 +54,11 @@ text_entry(const char *key, const char *value, size_t line, void *ctx,
 	const unsigned int *flags = ctx;
 
 	check(*key != '\0' && *value != '\0' && line > 0);
-	check(strpbrk(key, " \t\r\n\f\v") == NULL);
+	/* aliases(5) names may be quoted and hold blanks, never LF. */
+	if (!(*flags & DICT_FLAG_ALIASES))
+		check(strpbrk(key, " \t\r\n\f\v") == NULL);
+	check(strchr(key, '\n') == NULL);
+	check(strchr(" \t", value[0]) == NULL);
 	check(strchr(value, '\n') == NULL);
 	if (!(*flags & DICT_FLAG_NOFOLD))
 		for (const char *p = key; *p; p++)
@@ -167,6 +172,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_text(text, size, 0);
 	fuzz_text(text, size, DICT_FLAG_NOFOLD);
+	fuzz_text(text, size, DICT_FLAG_ALIASES);
 	if (!costly_regex(text, size))
 		fuzz_regexp(text, size);
 	fuzz_inline(text, size);

@@ -63,7 +63,9 @@ def free_port():
 def free_base_port():
     """A base port N such that every sandbox port N+25 .. N+995 is free."""
     for _ in range(200):
-        base = random.randrange(20000, 60000, 1000) + random.randrange(0, 4)
+        # Any base, not a few round ones: sandboxes started at the same
+        # moment (parallel test runs) then rarely pick the same ports.
+        base = random.randrange(20000, 64000)
         if all(port_free(base + p) for p in SANDBOX_PORTS):
             return base
     raise RuntimeError("no free base port")

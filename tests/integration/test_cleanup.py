@@ -11,8 +11,15 @@ file, and the next message still works); protocol violations; the limits
 (message_size_limit 552 5.3.4, header_size_limit 552 5.6.0,
 hopcount_limit 554 5.4.6); SIGKILL of cleanup in the middle of the
 content (no reply, and qmgr removes the temporary file); qmgr's log line
-and its handling of a corrupt queue file; as root, the uid of cleanup,
-pickup and qmgr.
+(once per message), its deferral through transport_maps, held mail left
+alone, and its handling of a corrupt queue file; as root, the uid of
+cleanup, pickup and qmgr.
+
+CleanupTest runs without qmgr (Sandbox(delivery=False)), so the queue
+files cleanup wrote stay in incoming/ or hold/ to be looked at.  QmgrTest
+runs the real qmgr with transport_maps = HOLD_ROUTE: every recipient is
+deferred by qmgr itself ("retry:"), so nothing ever leaves the machine
+and the message stays queued (deferred/) where its file can be checked.
 
 Run from the repository root:
 
@@ -119,12 +126,47 @@ class CleanupConn:
             return True
 
 
+# A transport map that keeps mail in the queue: qmgr defers every
+# recipient itself, without any delivery agent, so that nothing is ever
+# sent anywhere (bob@example.net would otherwise go to smtp).
+HOLD_TEXT = "held for the test"
+HOLD_ROUTE = "static:{retry:4.3.0 %s}" % HOLD_TEXT
+
+# Where a queue file can be: deferred/ is hashed (deferred/XX/ID).
+QUEUES = ("incoming", "active", "deferred", "hold")
+
+
 class QueueMixin:
     """Helpers on a started sandbox (self.sb)."""
 
     def queue(self, name):
         path = os.path.join(self.sb.dir, "queue", name)
         return sorted(os.listdir(path))
+
+    def where(self, queue_id):
+        """The path of queue_id's file in incoming/, active/,
+        deferred/XX/ or hold/, or None.  Looked for in the order qmgr
+        moves files, so one pass finds a file that moves meanwhile;
+        queued() waits for the rarer moves back (a retry, a release)."""
+        base = os.path.join(self.sb.dir, "queue")
+        for q in QUEUES:
+            dirs = [os.path.join(base, q)]
+            if q == "deferred":
+                try:
+                    dirs = [os.path.join(dirs[0], h)
+                            for h in sorted(os.listdir(dirs[0]))]
+                except FileNotFoundError:
+                    dirs = []
+            for d in dirs:
+                path = os.path.join(d, queue_id)
+                if os.path.isfile(path):
+                    return path
+        return None
+
+    def queued(self, queue_id):
+        """Assert that queue_id is in one of QUEUES; its path."""
+        return wait_for(lambda: self.where(queue_id), 10,
+                        what="%s in a queue directory" % queue_id)
 
     def cat(self, queue_id, *flags):
         r = run([prog("petrel-cat"), "-c", self.sb.etc] + list(flags)
@@ -146,6 +188,38 @@ class QueueMixin:
                               if f.startswith("t.")], 10,
                  what="no temporary files in %s/" % name)
 
+    def start_held(self, **params):
+        """Start with the real qmgr and transport_maps = HOLD_ROUTE
+        (unless given); wait until qmgr takes requests."""
+        params.setdefault("transport_maps", HOLD_ROUTE)
+        self.set_params(**params)
+        self.sb.start()
+        # qmgr creates its admin socket once it has set up the queue.
+        wait_for(lambda: os.path.exists(os.path.join(
+            self.sb.dir, "queue", "private", "qmgr-admin")), 15,
+            what="private/qmgr-admin")
+        self.addCleanup(self.nothing_left_the_machine)
+
+    def nothing_left_the_machine(self):
+        """No delivery agent ever ran: every route was HOLD_ROUTE."""
+        log = self.sb.log()
+        self.assertIsNone(re.search(r"(smtp|lmtp|local|virtual)\[\d+\]",
+                                    log))
+        self.assertNotIn("status=sent", log)
+
+    def held(self, qid, rcpts=("bob@example.net",)):
+        """Wait until qmgr deferred every recipient of qid with
+        HOLD_TEXT and the file is in deferred/XX/; its path."""
+        for rc in rcpts:
+            self.sb.wait_log(r"qmgr\[\d+\]: %s: to=<%s>, relay=none, "
+                             r"delay=[\d.]+, dsn=4\.3\.0, status=deferred "
+                             r"\(%s\)" % (qid, re.escape(rc),
+                                          re.escape(HOLD_TEXT)), 15)
+        def in_deferred():
+            path = self.where(qid)
+            return path if path and "/deferred/" in path else None
+        return wait_for(in_deferred, 15, what="%s in deferred/" % qid)
+
     def set_params(self, **params):
         for k, v in params.items():
             r = run([prog("petrel-conf"), "-c", self.sb.etc, "-e",
@@ -153,21 +227,18 @@ class QueueMixin:
             self.assertEqual(r.returncode, 0, r.stderr)
 
 
-class CleanupTest(QueueMixin, SandboxTestCase):
+class _Base(QueueMixin, SandboxTestCase):
+    """A sandbox and a cleanup client; start() is the subclass's."""
+
+    needed = ("cleanup",)
 
     def setUp(self):
         super().setUp()
-        for p in ("cleanup", "qmgr"):
+        for p in self.needed:
             try:
                 prog(p)
             except FileNotFoundError:
                 self.skipTest("%s not built" % p)
-
-    def start(self, **params):
-        self.set_params(**params)
-        self.sb.start()
-        # qmgr logs this after it made the queue directories.
-        self.sb.wait_log(r"qmgr\[\d+\]: delivery is not implemented yet")
 
     def send_message(self, content, sender="alice@example.org",
                      rcpts=("bob@example.net",), flags=0, **attrs):
@@ -180,6 +251,22 @@ class CleanupTest(QueueMixin, SandboxTestCase):
         reply = c.end()
         c.close()
         return r["queue_id"], reply
+
+
+class CleanupTest(_Base):
+    """cleanup alone: no qmgr, so its queue files stay where it put
+    them."""
+
+    sandbox_args = {"delivery": False}
+
+    def start(self, **params):
+        self.set_params(**params)
+        self.sb.start()
+        # master makes the queue directories and cleanup's socket.
+        q = os.path.join(self.sb.dir, "queue")
+        wait_for(lambda: os.path.isdir(os.path.join(q, "incoming"))
+                 and os.path.exists(os.path.join(q, "private", "cleanup")),
+                 10, what="queue/incoming and private/cleanup")
 
     def test_message_through_the_protocol(self):
         self.start()
@@ -218,8 +305,6 @@ class CleanupTest(QueueMixin, SandboxTestCase):
         self.assertTrue(msg.endswith("\n\nline one\nline two\n\n"), msg)
         self.sb.wait_log(r"cleanup\[\d+\]: %s: message-id=<\d{14}\.%s@%s>"
                          % (qid, qid, re.escape(HOST)))
-        self.sb.wait_log(r"qmgr\[\d+\]: %s: from=<alice@example.org>, "
-                         r"size=\d+, nrcpt=2 \(queue active\)" % qid)
 
     def test_existing_headers_are_kept(self):
         self.start()
@@ -293,28 +378,6 @@ class CleanupTest(QueueMixin, SandboxTestCase):
         self.assertEqual(reply["status"], "0")
         self.assertIn(qid2, self.queue("incoming"))
 
-    def test_cleanup_killed_mid_content(self):
-        self.start()
-        c = CleanupConn(self.sb)
-        qid = c.begin()["queue_id"]
-        c.rcpt("bob@example.net")
-        c.data(b"Subject: x\n\nhalf a message")
-        temps = wait_for(lambda: [f for f in self.queue("incoming")
-                                  if f.startswith("t.")], 10,
-                         what="the temporary file")
-        os.kill(int(temps[0].split(".")[1]), 9)
-        with self.assertRaises((EOFError, ConnectionError)):
-            c.end()
-        c.close()
-        # The next message wakes qmgr, which removes the dead file.
-        qid2, reply = self.send_message(b"Subject: after\n\nx\n")
-        self.assertEqual(reply["status"], "0")
-        self.no_temp_files()
-        self.sb.wait_log(r"qmgr\[\d+\]: warning: incoming/%s: removed a "
-                         r"temporary file" % re.escape(temps[0]))
-        self.assertEqual(self.queue("incoming"), [qid2])
-        self.assertNotIn(qid, self.queue("incoming"))
-
     def test_garbage_and_protocol_errors(self):
         self.start()
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -377,12 +440,74 @@ class CleanupTest(QueueMixin, SandboxTestCase):
         qid, reply = self.send_message(hops + b"\nno loop\n")
         self.assertEqual(reply["status"], "0")
 
+
+class QmgrTest(_Base):
+    """The real qmgr behind cleanup, with transport_maps = HOLD_ROUTE:
+    qmgr itself defers every recipient, so nothing is delivered or
+    sent, and each message ends in deferred/."""
+
+    needed = ("cleanup", "qmgr")
+
+    def start(self, **params):
+        self.start_held(**params)
+
+    def test_qmgr_activates_and_defers(self):
+        self.start()
+        qid, reply = self.send_message(b"Subject: first\r\n\r\nline\r\n",
+                                       rcpts=("bob@example.net",
+                                              "carol@example.net"))
+        self.assertEqual(reply, {"status": "0", "queue_id": qid})
+        self.sb.wait_log(r"qmgr\[\d+\]: %s: from=<alice@example.org>, "
+                         r"size=\d+, nrcpt=2 \(queue active\)" % qid)
+        self.held(qid, ("bob@example.net", "carol@example.net"))
+        # Still the same message: envelope and content as cleanup wrote.
+        env = self.cat(qid, "-e")
+        self.assertIn("sender: <alice@example.org>", env)
+        self.assertIn("recipient: <bob@example.net>", env)
+        self.assertIn("recipient: <carol@example.net>", env)
+        self.assertTrue(self.message(qid).endswith("\n\nline\n"))
+        for q in ("incoming", "active"):
+            self.assertNotIn(qid, self.queue(q))
+
+    def test_held_mail_is_not_activated(self):
+        self.start()
+        held, reply = self.send_message(b"Subject: held\n\nx\n", flags=4)
+        self.assertEqual(reply["status"], "0")
+        qid, _ = self.send_message(b"Subject: not held\n\nx\n")
+        self.held(qid)
+        self.assertEqual(self.queue("hold"), [held])
+        self.assertNotIn("%s: from=" % held, self.sb.log())
+
+    def test_cleanup_killed_mid_content(self):
+        self.start()
+        c = CleanupConn(self.sb)
+        qid = c.begin()["queue_id"]
+        c.rcpt("bob@example.net")
+        c.data(b"Subject: x\n\nhalf a message")
+        temps = wait_for(lambda: [f for f in self.queue("incoming")
+                                  if f.startswith("t.")], 10,
+                         what="the temporary file")
+        os.kill(int(temps[0].split(".")[1]), 9)
+        with self.assertRaises((EOFError, ConnectionError)):
+            c.end()
+        c.close()
+        # The next message wakes qmgr, which removes the dead file.
+        qid2, reply = self.send_message(b"Subject: after\n\nx\n")
+        self.assertEqual(reply["status"], "0")
+        self.no_temp_files()
+        self.sb.wait_log(r"qmgr\[\d+\]: warning: incoming/%s: removed a "
+                         r"temporary file" % re.escape(temps[0]))
+        self.held(qid2)
+        self.assertEqual(self.queue("incoming"), [])
+        self.assertIsNone(self.where(qid))
+
     def test_qmgr_moves_a_corrupt_file(self):
         self.start()
         bad = "0000000001" + "Zz"
         path = os.path.join(self.sb.dir, "queue", "incoming", bad)
+        junk = b"V\0\0\0\4\0\0\0\1 this is not a queue file"
         with open(path, "wb") as f:
-            f.write(b"V\0\0\0\4\0\0\0\1 this is not a queue file")
+            f.write(junk)
         if IS_ROOT:
             os.chown(path, *self.owner_ids())
         # Any new message triggers qmgr, which scans incoming/.
@@ -391,19 +516,26 @@ class CleanupTest(QueueMixin, SandboxTestCase):
                          % bad)
         wait_for(lambda: bad in self.queue("corrupt"), 10,
                  what="corrupt file in corrupt/")
-        self.assertNotIn(bad, self.queue("incoming"))
+        self.assertIsNone(self.where(bad))
+        # Kept as it was, never deleted or rewritten.
+        with open(os.path.join(self.sb.dir, "queue", "corrupt", bad),
+                  "rb") as f:
+            self.assertEqual(f.read(), junk)
 
     def test_qmgr_logs_each_message_once(self):
         self.start()
         qid, _ = self.send_message(b"Subject: once\n\nx\n")
         self.sb.wait_log(r"%s: from=<" % qid)
-        self.sb.wait_log(r"delivery is not implemented yet")
+        ids = [qid]
         for _ in range(3):
-            self.send_message(b"Subject: more\n\nx\n")
-        wait_for(lambda: self.sb.log().count("(queue active)") >= 4, 10,
-                 what="four queue active lines")
-        self.assertEqual(len(re.findall(r"%s: from=<" % qid,
-                                        self.sb.log())), 1)
+            ids.append(self.send_message(b"Subject: more\n\nx\n")[0])
+        # Every attempt has ended: each message waits in deferred/.
+        for i in ids:
+            self.held(i)
+        self.assertEqual(self.sb.log().count("(queue active)"), 4)
+        for i in ids:
+            self.assertEqual(len(re.findall(r"%s: from=<" % i,
+                                            self.sb.log())), 1, i)
 
     def owner_ids(self):
         import pwd
@@ -413,7 +545,7 @@ class CleanupTest(QueueMixin, SandboxTestCase):
     @unittest.skipUnless(IS_ROOT, "needs root")
     def test_daemons_run_as_the_mail_owner(self):
         self.start()
-        self.send_message(b"Subject: x\n\nx\n")     # cleanup runs now
+        qid, _ = self.send_message(b"Subject: x\n\nx\n")  # cleanup runs
         uid = self.owner_ids()[0]
         master = wait_for(self.sb.master_pid, 10, what="master pid")
 
@@ -434,9 +566,8 @@ class CleanupTest(QueueMixin, SandboxTestCase):
             st = proc_status(found[name])
             self.assertEqual(st["Uid"].split(), [str(uid)] * 4, name)
         # Queue files belong to the mail owner.
-        for qid in self.queue("incoming"):
-            st = os.stat(os.path.join(self.sb.dir, "queue", "incoming", qid))
-            self.assertEqual(st.st_uid, uid)
+        st = os.stat(self.queued(qid))
+        self.assertEqual(st.st_uid, uid)
 
 
 if __name__ == "__main__":

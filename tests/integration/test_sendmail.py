@@ -3,13 +3,21 @@ sandbox, checked through the queue file (petrel-cat) and the maillog.
 
 Covered: -f, -F, recipients on the command line, -t (Bcc removed),
 a lone "." with and without -i / -oi, -bs driven over a pipe, -bp and
-mailq, -bi and newaliases, -q, PETREL_CONFIG_DIR, refusals (no
+mailq, -bi, -I and newaliases (building hash: and cdb: alias maps from
+an aliases(5) file, queried with petrel-map; duplicates, a syntax error
+with file:line and exit 78, a missing file, an ordinary user who cannot
+write the directory), -q (a flush request: deferred mail is
+tried again at once), PETREL_CONFIG_DIR, refusals (no
 recipients, message too big); mail submitted while Petrel is stopped
 waiting in maildrop/ and entering the queue at start; a corrupt
 maildrop file moved to corrupt/; a message over hopcount_limit refused
 by cleanup; maildrop/ not world-writable; as root, petrel-drop installed
 setgid to the drop group and run by an ordinary user, whose file in
 maildrop/ then belongs to that user.
+
+The real qmgr runs with transport_maps = HOLD_ROUTE (test_cleanup): it
+defers every recipient itself, so nothing is sent anywhere and each
+message waits in deferred/, where petrel-cat still finds it.
 
 Run from the repository root:
 
@@ -29,7 +37,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from petrel_test import IS_ROOT, SandboxTestCase, prog, run, wait_for  # noqa
-from test_cleanup import HOST, QueueMixin  # noqa: E402
+from test_cleanup import HOST, HOLD_TEXT, QueueMixin  # noqa: E402
 
 MESSAGE = b"Subject: test message\n\nFirst line.\nSecond line.\n"
 
@@ -46,10 +54,10 @@ class SendmailTest(QueueMixin, SandboxTestCase):
         self.me = pwd.getpwuid(os.getuid())
 
     def start(self, **params):
-        self.set_params(**params)
-        self.sb.start()
-        # qmgr logs this after it made the queue directories.
-        self.sb.wait_log(r"qmgr\[\d+\]: delivery is not implemented yet")
+        # The real qmgr, but every recipient is deferred by qmgr itself
+        # (transport_maps = HOLD_ROUTE): nothing leaves the machine and
+        # each message stays queued for petrel-cat to show.
+        self.start_held(**params)
 
     def qdir(self, name):
         return os.path.join(self.sb.dir, "queue", name)
@@ -182,17 +190,142 @@ class SendmailTest(QueueMixin, SandboxTestCase):
         self.assertIn("-- 1 Kbytes in 1 Request.", out)
         r = self.sendmail([], path=os.path.join(tmp, "mailq"))
         self.assertEqual(r.stdout.decode(), out)
-        for args, path in ((["-bi"], None), ([], "newaliases")):
+        aliases = os.path.join(self.sb.etc, "aliases")
+        with open(aliases, "w") as f:
+            f.write("postmaster: root\n")
+        # Never the host's /etc/aliases (the default alias_database).
+        self.set_params(alias_database="hash:" + aliases)
+        for args, path in ((["-bi"], None), ([], "newaliases"),
+                           (["-I"], None)):
+            if os.path.exists(aliases + ".db"):
+                os.unlink(aliases + ".db")
             r = self.sendmail(args, path=path and os.path.join(tmp, path))
-            self.assertEqual(r.returncode, 0)
-            self.assertIn(b"alias maps are not implemented yet", r.stderr)
+            self.assertEqual((r.returncode, r.stdout, r.stderr),
+                             (0, b"", b""))
+            self.assertTrue(os.path.exists(aliases + ".db"))
         r = self.sendmail(["-q"])          # stopped: nobody to wake
         self.assertEqual(r.returncode, 69, r.stderr)
         self.sb.start()
         wait_for(lambda: self.queue("maildrop") == [], 15,
                  what="maildrop emptied")
+        qid = self.sb.wait_log(r"qmgr\[\d+\]: (\w+): from=<q@example.org>",
+                               15).group(1)
+        self.held(qid)
+        # Now in deferred/, listed with the reason of its deferral.
+        out = self.sendmail(["-bp"]).stdout.decode()
+        self.assertRegex(out, r"\n%s +\d+ .* q@example.org\n *\(%s\)\n +"
+                         r"bob@example.net\n" % (qid, re.escape(HOLD_TEXT)))
+        self.assertIn("-- 1 Kbytes in 1 Request.", out)
+        # -q: a flush request to qmgr; the deferred message is tried
+        # again at once (and deferred again by the transport map).
         r = self.sendmail(["-q"])
+        self.assertEqual((r.returncode, r.stderr), (0, b""))
+        self.sb.wait_log(r"qmgr\[\d+\]: admin flush ALL: 1 message", 15)
+        wait_for(lambda: len(re.findall(r"%s: to=<bob@example.net>, .*"
+                                        r"status=deferred" % qid,
+                                        self.sb.log())) == 2, 15,
+                 what="%s tried again after -q" % qid)
+        self.assertEqual(len(re.findall(r"%s: from=<q@example.org>.*"
+                                        r"\(queue active\)" % qid,
+                                        self.sb.log())), 2)
+        self.held(qid)
+
+    def newaliases(self, database, preexec_fn=None, config=None):
+        """Run newaliases for alias_database; return the result."""
+        self.set_params(alias_database=database)
+        return subprocess.run([prog("sendmail"), "-C", config or self.sb.etc,
+                               "-bi"], capture_output=True, timeout=60,
+                              preexec_fn=preexec_fn, cwd="/")
+
+    def query(self, key, spec):
+        r = run([prog("petrel-map"), "-c", self.sb.etc, "-q", key, spec])
+        return r.returncode, r.stdout.rstrip("\n")
+
+    def test_newaliases_builds_every_indexed_map(self):
+        src = os.path.join(self.sb.etc, "aliases")
+        with open(src, "w") as f:
+            f.write("# Aliases for the sandbox\n"
+                    "postmaster: root\n"
+                    "Root: alice@example.org,\n"
+                    "  bob@example.org\n"
+                    "\t# a comment inside the entry\n"
+                    "\t\"|/usr/bin/logger -t mail\"\n"
+                    "\n"
+                    "\"john doe\" : jd@example.org\n"
+                    "dup: first\n"
+                    "DUP: second\n")
+        r = self.newaliases("hash:%s, cdb:%s texthash:%s" % (src, src, src))
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, b"")
+        # The duplicate is a warning with file:line; the first one wins.
+        self.assertIn(("%s:10: duplicate entry for \"dup\" (first at line 9)"
+                       % src).encode(), r.stderr)
+        self.assertTrue(os.path.exists(src + ".db"))
+        self.assertTrue(os.path.exists(src + ".cdb"))
+        for t in ("hash", "cdb"):
+            spec = "%s:%s" % (t, src)
+            self.assertEqual(self.query("root", spec),
+                             (0, "alice@example.org, bob@example.org "
+                                 "\"|/usr/bin/logger -t mail\""))
+            self.assertEqual(self.query("ROOT", spec)[0], 0)
+            self.assertEqual(self.query("john doe", spec),
+                             (0, "jd@example.org"))
+            self.assertEqual(self.query("dup", spec), (0, "first"))
+            self.assertEqual(self.query("nobody", spec)[0], 1)
+        # A bad line: the file and line, EX_CONFIG, the old index stays.
+        with open(src, "a") as f:
+            f.write("no colon on this line\n")
+        r = self.newaliases("hash:%s cdb:%s" % (src, src))
+        self.assertEqual(r.returncode, 78, r.stderr)
+        err = r.stderr.decode()
+        line = "newaliases: %s:11: missing colon after the name" % src
+        self.assertIn(line, err)
+        self.assertEqual(err.count(line), 1, err)    # once, not per map
+        self.assertEqual(self.query("postmaster", "hash:" + src),
+                         (0, "root"))
+        self.assertEqual([f for f in os.listdir(self.sb.etc)
+                          if f.endswith(".tmp")], [])
+        # A missing source is not a syntax error.
+        r = self.newaliases("cdb:%s/nonexistent" % self.sb.etc)
+        self.assertEqual(r.returncode, 75, r.stderr)
+        self.assertIn(b"newaliases: open ", r.stderr)
+        self.assertIn(b"No such file", r.stderr)
+        # An empty alias_database builds nothing and succeeds.
+        r = self.newaliases("")
+        self.assertEqual((r.returncode, r.stderr), (0, b""))
+
+    @unittest.skipUnless(IS_ROOT, "needs root")
+    def test_newaliases_as_an_ordinary_user(self):
+        nobody = pwd.getpwnam("nobody")
+        conf = os.path.join(self.sb.tmp, "nconf")
+        os.mkdir(conf)
+        os.chmod(self.sb.tmp, 0o755)
+        os.chmod(conf, 0o755)
+        src = os.path.join(conf, "aliases")
+        with open(src, "w") as f:
+            f.write("postmaster: root\n")
+        os.chmod(src, 0o644)
+        with open(os.path.join(conf, "main.cf"), "w") as f:
+            f.write("alias_database = hash:%s\n" % src)
+        os.chmod(os.path.join(conf, "main.cf"), 0o644)
+
+        def as_nobody():
+            os.setgroups([])
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+        # A copy, in case nobody cannot reach the build directory.
+        sendmail = os.path.join(conf, "sendmail")
+        shutil.copy(prog("sendmail"), sendmail)
+        os.chmod(sendmail, 0o755)
+        r = subprocess.run([sendmail, "-C", conf, "-bi"],
+                           capture_output=True, timeout=60,
+                           preexec_fn=as_nobody, cwd="/")
+        self.assertEqual(r.returncode, 77, r.stderr)
+        self.assertIn(("newaliases: create temporary file %s.db." % src)
+                      .encode(), r.stderr)
+        self.assertIn(b"Permission denied (newaliases must run as a user "
+                      b"that may write there, usually root)", r.stderr)
+        self.assertFalse(os.path.exists(src + ".db"))
 
     def test_config_from_the_environment(self):
         self.start()
@@ -234,9 +367,10 @@ class SendmailTest(QueueMixin, SandboxTestCase):
         self.assertEqual(stat.S_IMODE(st.st_mode), 0o444)
         self.assertEqual(self.queue("incoming"), [])
         self.sb.start()
-        self.sb.wait_log(r"qmgr\[\d+\]: \w+: from=<early@example.org>", 15)
+        m = self.sb.wait_log(r"qmgr\[\d+\]: (\w+): from=<early@example.org>",
+                             15)
         self.assertEqual(self.queue("maildrop"), [])
-        self.assertEqual(len(self.queue("incoming")), 1)
+        self.held(m.group(1))
 
     def test_corrupt_maildrop_file(self):
         self.start()

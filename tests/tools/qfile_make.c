@@ -14,9 +14,11 @@
  *	or "-" for none, and type;value is the DSN ORCPT.
  *
  *	With -o the file is written to that path.  With -d it is created
- *	in queue_dir/incoming and committed exactly as cleanup does
- *	(queue_file_create, write, queue_file_commit), then moved to the
- *	queue named by -m, if any; the queue ID is printed.
+ *	and committed exactly as cleanup does (queue_file_create, write,
+ *	queue_file_commit), but in queue_dir/hold, which a running qmgr
+ *	leaves alone, and then moved to the queue named by -m (default
+ *	incoming) only when it is complete, with any -D marks applied; the
+ *	queue ID is printed.
  *
  *	-D n:status afterwards sets recipient n (from 0) to status P, D,
  *	B or W in place with qfile_mark_recipient().
@@ -231,14 +233,15 @@ parse_options(int argc, char **argv, struct opts *o)
 	return optind;
 }
 
-/* make_in_queue - the cleanup sequence, then the optional move */
+/* make_in_queue - the cleanup sequence in hold/, then the move */
 static int
 make_in_queue(const struct opts *o, char **rcpts, int n, const char **error_r)
 {
+	const char *target = o->queue != NULL ? o->queue : QUEUE_INCOMING;
 	struct queue_file qf;
 	int status;
 
-	if (queue_file_create(o->queue_dir, QUEUE_INCOMING, &qf, error_r) < 0)
+	if (queue_file_create(o->queue_dir, QUEUE_HOLD, &qf, error_r) < 0)
 		return -1;
 	status = write_file(qf.fd, o, rcpts, n, error_r);
 	if (status == 0)
@@ -246,10 +249,9 @@ make_in_queue(const struct opts *o, char **rcpts, int n, const char **error_r)
 	if (status == 0)
 		status = apply_marks(qf.fd, o, error_r);
 	queue_file_close(&qf);
-	if (status == 0 && o->queue != NULL
-	    && strcmp(o->queue, QUEUE_INCOMING) != 0)
-		status = queue_file_move(o->queue_dir, qf.id, QUEUE_INCOMING,
-					 o->queue, error_r);
+	if (status == 0 && strcmp(target, QUEUE_HOLD) != 0)
+		status = queue_file_move(o->queue_dir, qf.id, QUEUE_HOLD,
+					 target, error_r);
 	if (status == 0)
 		printf("%s\n", qf.id);
 	return status;

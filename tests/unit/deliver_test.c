@@ -252,6 +252,11 @@ test_stream(void)
 		.diag_type = "smtp", .diagnostic = "550 5.1.1 no\r\nsuch",
 		.reason = "host said no",
 	};
+	struct deliver_result sent = {
+		.index = 0, .result = DELIVER_SENT, .dsn = "2.0.0",
+		.action = "delivered", .relay = "mx", .reason = "250 ok",
+		.notify_passed = true,
+	};
 	struct buf enc;
 	struct attr_list list = ATTR_LIST_INIT;
 	struct deliver_result got;
@@ -268,11 +273,16 @@ test_stream(void)
 	test_assert(req.n == 2);
 	test_assert_str(req.rcpts[0].address, "bob@example.org");
 	test_assert(deliver_report(agent, &res, &error) == 0);
+	test_assert(deliver_report(agent, &sent, &error) == 0);
 	test_assert(deliver_done(agent, &error) == 0);
 	test_assert(attr_read(qmgr, NULL, &list, &error) == 1);
 	test_assert(deliver_result_decode(&list, &got, &error) == 1);
 	test_assert(got.index == 3 && got.result == DELIVER_BOUNCED);
 	test_assert_str(got.diagnostic, "550 5.1.1 no\r\nsuch");
+	test_assert(!got.notify_passed);
+	test_assert(attr_read(qmgr, NULL, &list, &error) == 1);
+	test_assert(deliver_result_decode(&list, &got, &error) == 1);
+	test_assert(got.notify_passed && got.result == DELIVER_SENT);
 	test_assert(attr_read(qmgr, NULL, &list, &error) == 1);
 	test_assert(deliver_result_decode(&list, &got, &error) == 0);
 	deliver_request_free(&req);

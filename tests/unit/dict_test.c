@@ -8,7 +8,10 @@
  *	atomic rebuild (a failed build leaves the old index and no
  *	temporary file); truncated, flipped and garbage index files;
  *	inline and static parsing with hostile input; regexp rules,
- *	substitution, negation, if/endif nesting and every parse error.
+ *	substitution, negation, if/endif nesting and every parse error;
+ *	aliases(5) sources (DICT_FLAG_ALIASES): continuation lines,
+ *	comments, quoted names, blanks before the colon, duplicates,
+ *	every syntax error with file:line, NUL bytes, 1 MB lines.
  * SEE ALSO
  *	dict(3), petrel-tables(5)
  */
@@ -968,6 +971,147 @@ test_lines(void)
 	test_end();
 }
 
+/* test_aliases - aliases(5) sources through every type */
+static void
+test_aliases(void)
+{
+	static const char text[] =
+	    "# aliases\n"
+	    "postmaster: root\n"
+	    "Root:\tdemo@example.test,\n"
+	    "  other@example.test ,\n"
+	    "\t# a comment between continuation lines\n"
+	    "\t|\"/usr/bin/prog -x\"\n"
+	    "\n"
+	    "\"with space\": x\n"
+	    "\"q\\\"uote:d\" : y\n"
+	    "spaced :  a: b  \r\n"
+	    "dup: first\n"
+	    "DUP: second\n";
+	static const struct {
+		const char *key, *value;
+	} want[] = {
+		{"postmaster", "root"},
+		{"root", "demo@example.test, other@example.test ,"
+		 " |\"/usr/bin/prog -x\""},
+		{"with space", "x"},
+		{"q\"uote:d", "y"},
+		{"spaced", "a: b"},
+		{"dup", "first"},
+	};
+	const char *src = write_source("aliases", text);
+	const char *error;
+	struct dict *d;
+
+	test_begin("dict aliases sources");
+	for (size_t t = 0; t < N_ELEMENTS(index_types) + 1; t++) {
+		bool	texthash = t == N_ELEMENTS(index_types);
+		const char *spec = spec_of(texthash ? "texthash" :
+					   index_types[t], src);
+
+		test_log_capture();
+		if (!texthash)
+			test_assert(dict_build(spec, DICT_FLAG_ALIASES,
+					       &error) == 0);
+		/* The index is a normal table: no flag needed to open it. */
+		d = dict_open(spec, texthash ? DICT_FLAG_ALIASES : 0, &error);
+		test_assert(test_log_count(LOG_LEVEL_WARN) == 1);
+		test_assert(test_log_contains("aliases:12: duplicate entry for"
+					      " \"dup\" (first at line 11)"));
+		test_log_release();
+		test_assert(d != NULL);
+		if (d == NULL)
+			continue;
+		for (size_t i = 0; i < N_ELEMENTS(want); i++)
+			test_assert(lookup_is(d, want[i].key, want[i].value));
+		test_assert(lookup_is(d, "\"with space\"", NULL));
+		dict_close(d);
+	}
+	/* Without the flag the same file is read as "key value". */
+	test_log_capture();
+	d = dict_open(spec_of("texthash", src), 0, &error);
+	test_log_release();
+	test_assert(d != NULL && lookup_is(d, "postmaster:", "root"));
+	dict_close(d);
+	test_end();
+}
+
+/* test_aliases_errors - bad aliases lines name file:line */
+static void
+test_aliases_errors(void)
+{
+	static const struct {
+		const char *text;
+		size_t	len;
+		const char *error;
+	} cases[] = {
+		{TEXT("a: b\nno colon here\n"),
+		 "badal:2: missing colon after the name"},
+		{TEXT("a: b\n\n# c\nlonely\n"), "badal:4: missing colon"},
+		{TEXT("two words: x\n"),
+		 "badal:1: text between the name and the colon"},
+		{TEXT("\"open: x\n"), "badal:1: unterminated quoted name"},
+		{TEXT(": x\n"), "badal:1: empty name before the colon"},
+		{TEXT("\"\": x\n"), "badal:1: empty name"},
+		{TEXT("a:\n"), "badal:1: missing value after the colon"},
+		{TEXT("a:   \nb: c\n"), "badal:1: missing value"},
+		{TEXT("  a: b\n"), "badal:1: line starts with white space"},
+		{TEXT("a: b\nc: d\0e\n"), "badal:2: NUL byte in line"},
+		{TEXT("a\0: b\n"), "badal:1: NUL byte in line"},
+	};
+	const char *error;
+
+	test_begin("dict aliases source errors");
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		test_write_file("badal", cases[i].text, cases[i].len);
+		for (size_t t = 0; t < N_ELEMENTS(index_types); t++) {
+			const char *spec;
+
+			spec = spec_of(index_types[t], path_of("badal"));
+			test_assert(dict_build(spec, DICT_FLAG_ALIASES,
+					       &error) < 0);
+			test_assert(contains(error, cases[i].error));
+		}
+		test_assert(contains(open_error(spec_of("texthash",
+							path_of("badal")),
+						DICT_FLAG_ALIASES),
+				     cases[i].error));
+	}
+	test_assert(access(path_of("badal.cdb"), F_OK) < 0);
+	test_assert(access(path_of("badal.db"), F_OK) < 0);
+	test_end();
+}
+
+/* test_aliases_big - a 1 MB aliases line and a 1 MB quoted name */
+static void
+test_aliases_big(void)
+{
+	struct buf text, want, key;
+	const char *error;
+	struct dict *d;
+
+	test_begin("dict aliases 1 MB lines");
+	buf_init(&text, 0);
+	buf_init(&want, 0);
+	buf_init(&key, 0);
+	for (size_t i = 0; i < 1024 * 1024; i++)
+		buf_putc(&want, i % 50 == 49 ? ',' : 'a' + (int)(i % 26));
+	for (size_t i = 0; i < 1024 * 1024; i++)
+		buf_putc(&key, i % 10 == 9 ? ' ' : 'k');
+	buf_printf(&text, "big: %s\n\"%s\": small\n", want.data, key.data);
+	test_write_file("bigal", text.data, text.len);
+	test_assert(dict_build(spec_of("cdb", path_of("bigal")),
+			       DICT_FLAG_ALIASES, &error) == 0);
+	d = dict_open(spec_of("cdb", path_of("bigal")), 0, &error);
+	test_assert(d != NULL && lookup_is(d, "big", want.data));
+	test_assert(d != NULL && lookup_is(d, key.data, "small"));
+	dict_close(d);
+	buf_release(&text);
+	buf_release(&want);
+	buf_release(&key);
+	test_end();
+}
+
 /* main - run the tests */
 int
 main(void)
@@ -990,6 +1134,9 @@ main(void)
 		test_regexp,
 		test_regexp_errors,
 		test_lines,
+		test_aliases,
+		test_aliases_errors,
+		test_aliases_big,
 		NULL
 	};
 

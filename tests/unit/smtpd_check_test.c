@@ -66,7 +66,9 @@ base_config(struct buf *cf)
 		   "virtual_mailbox_domains = virtual.example,"
 		   " catchall.example\n"
 		   "virtual_mailbox_maps = texthash:%s/vmailbox\n"
-		   "alias_maps = texthash:%s/aliases\n", dir, dir);
+		   "alias_maps = texthash:%s/aliases\n"
+		   "virtual_alias_maps = texthash:%s/valias\n", dir, dir,
+		   dir);
 }
 
 /* write_tables - the tables the configurations name */
@@ -78,8 +80,12 @@ write_tables(void)
 	    "alice@virtual.example virtual.example/alice/\n"
 	    "@catchall.example catchall/\n";
 	static const char aliases[] =
-	    "info root\n"
-	    "sales info\n";
+	    "info: root\n"
+	    "sales: info,\n"
+	    "  root\n";
+	static const char valias[] =
+	    "team@virtual.example bob@virtual.example\n"
+	    "ops@example.org root@example.org\n";
 	static const char client[] =
 	    "203.0.113.66 REJECT\n"
 	    "198.51.100 REJECT Your network is blocked\n"
@@ -109,6 +115,7 @@ write_tables(void)
 
 	test_write_file("vmailbox", vmailbox, sizeof(vmailbox) - 1);
 	test_write_file("aliases", aliases, sizeof(aliases) - 1);
+	test_write_file("valias", valias, sizeof(valias) - 1);
 	test_write_file("client_access", client, sizeof(client) - 1);
 	test_write_file("sender_access", sender, sizeof(sender) - 1);
 	test_write_file("rcpt_access", rcpt, sizeof(rcpt) - 1);
@@ -236,6 +243,11 @@ test_default_not_open_relay(void)
 		 " rejected: User unknown in virtual mailbox table"},
 		{OUT, NULL, "x", "a@b.c", NULL, "anyone@catchall.example", 0,
 		 0},
+		/* Virtual aliases are known: cleanup rewrites them. */
+		{OUT, NULL, "x", "a@b.c", NULL, "team@virtual.example", 0, 0},
+		{OUT, NULL, "x", "a@b.c", NULL, "team+x@virtual.example", 0,
+		 0},
+		{OUT, NULL, "x", "a@b.c", NULL, "ops@example.org", 0, 0},
 		{IN, NULL, "x", "a@b.c", NULL, "user@example.net", 0, 0},
 		{"127.0.0.1", NULL, "x", "a@b.c", NULL, "user@example.net", 0,
 		 0},
