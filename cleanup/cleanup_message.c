@@ -54,7 +54,7 @@
 #include "queue.h"
 
 #define QMGR_TRIGGER	"public/qmgr"
-#define TRIGGER_TIMEOUT	1000		/* ms */
+#define TRIGGER_TIMEOUT	100		/* ms; net_trigger never waits to connect */
 #define MSGID_LOG_MAX	250		/* bytes of Message-ID in the log */
 
 /* cleanup_discard - remove the unfinished file, if any */

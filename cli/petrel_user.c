@@ -24,13 +24,32 @@
  *	directory is virtual_mailbox_base/domain/local; it and a Maildir
  *	in it (Maildir/cur, new, tmp) are created with mode 0700, owned
  *	by uid:gid when run as root.  An existing directory is used as
- *	it is.
+ *	it is.  When the domain is not in virtual_mailbox_domains, a
+ *	warning says that its mail will not be accepted (main.cf is not
+ *	changed).
+ *
+ *	Mailbox table: when virtual_mailbox_maps is exactly one
+ *	texthash:, hash:, btree: or cdb: table with an absolute path,
+ *	add appends "address domain/local/Maildir/" to its text source
+ *	unless the address is a key there already, and del removes the
+ *	entry whose key is the address (with its continuation lines).
+ *	The source is replaced like the passwd-file: under an fcntl lock
+ *	on "source.lock", via a temporary file in the same directory,
+ *	fsync, rename, directory fsync, with the old mode and (as root)
+ *	owner; a missing source is created with mode 0644.  Every other
+ *	byte stays.  Indexed tables are rebuilt with dict_build() under
+ *	the lock.  A source that is a symbolic link is refused before
+ *	anything changes.  Other setups (several tables, other types)
+ *	are left alone with a note that says what to change by hand.
+ *	After a table change, a running master gets SIGHUP (petrel
+ *	reload), because smtpd(8) and the delivery agents open their
+ *	tables once, when they start.
  *
  *	passwd sets a new password (from standard input, as for add);
  *	the rest of the user's line stays.  del removes the user from
- *	the file but keeps the mailbox, and says so.  list prints one
- *	address per line, in file order; bad lines of the file are
- *	reported on standard error.
+ *	the file (and the mailbox table) but keeps the mailbox, and
+ *	says so.  list prints one address per line, in file order; bad
+ *	lines of the file are reported on standard error.
  *
  *	Passwords are hashed with yescrypt ({YESCRYPT}); -s chooses
  *	SHA512-CRYPT, BLF-CRYPT or CRYPT (libcrypt's preferred method)
@@ -50,16 +69,20 @@
  *	planted in the mailbox tree cannot redirect them.  No shell is
  *	run.
  * SEE ALSO
- *	auth(8), passwd_file(3h), main.cf(5), crypt(5)
+ *	auth(8), passwd_file(3h), dict(3h), main.cf(5), crypt(5)
  */
 #include "sys_defs.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -75,11 +98,27 @@
 #define PASSWORD_MAX	255
 #define LOCAL_MAX	64
 #define ADDRESS_MAX	254
+#define TABLE_FILE_MAX	(64 * 1024 * 1024)	/* bytes in a table source */
+#define TABLE_LOCK_WAIT	PASSWD_LOCK_WAIT	/* seconds */
 
 struct opts {
 	const char *config_dir;
 	long	uid, gid;		/* -1: from the maps */
 	enum passwd_scheme scheme;
+};
+
+/* The one virtual_mailbox_maps table that petrel-user keeps in step. */
+struct vmap {
+	char	*spec;			/* "type:/path" as configured */
+	const char *path;		/* its text source, inside spec */
+	bool	indexed;		/* hash, btree, cdb: dict_build() */
+	char	*why;			/* not editable: the reason */
+};
+
+enum line_kind {
+	LINE_ENTRY,			/* starts a "key value" entry */
+	LINE_MORE,			/* continues the entry above */
+	LINE_SKIP,			/* comment or blank */
 };
 
 /* usage - explain and exit */
@@ -311,14 +350,448 @@ find_user(struct passwd_file *pf, const char *addr)
 	return passwd_file_lookup(pf, addr);
 }
 
-/* cmd_add - add a user and make the mailbox */
+/* vmap_note - tell the administrator to change the table by hand */
+static void
+vmap_note(const char *why, const char *addr, const char *value, bool add)
+{
+	if (add)
+		log_warn("%s; add the line \"%s %s\" to virtual_mailbox_maps "
+			 "yourself (and rebuild an indexed table with "
+			 "petrel-map), or mail to %s will be rejected", why,
+			 addr, value, addr);
+	else
+		log_warn("%s; remove %s from virtual_mailbox_maps yourself",
+			 why, addr);
+}
+
+/* vmap_find - the one file-backed virtual_mailbox_maps table, or why not */
+static bool
+vmap_find(struct vmap *vm)
+{
+	static const char *const types[] = {"texthash:", "hash:", "btree:",
+					    "cdb:"};
+	size_t n, i = N_ELEMENTS(types);
+	char **specs;
+
+	memset(vm, 0, sizeof(*vm));
+	specs = conf_split(var_virtual_mailbox_maps, &n);
+	if (n == 1)
+		for (i = 0; i < N_ELEMENTS(types); i++)
+			if (strncmp(specs[0], types[i], strlen(types[i])) == 0
+			    && specs[0][strlen(types[i])] == '/')
+				break;
+	if (n == 0)
+		vm->why = xstrdup("virtual_mailbox_maps is empty");
+	else if (n > 1)
+		vm->why = xasprintf("virtual_mailbox_maps has %zu tables and "
+				    "petrel-user edits only a single one", n);
+	else if (i == N_ELEMENTS(types))
+		vm->why = xasprintf("virtual_mailbox_maps = %.200s is not a "
+				    "texthash:, hash:, btree: or cdb: table "
+				    "with an absolute path, so petrel-user "
+				    "leaves it alone", specs[0]);
+	else {
+		vm->spec = xstrdup(specs[0]);
+		vm->path = strchr(vm->spec, ':') + 1;
+		vm->indexed = i != 0;
+	}
+	argv_free(specs);
+	return vm->why == NULL;
+}
+
+/* vmap_free - release what vmap_find() made */
+static void
+vmap_free(struct vmap *vm)
+{
+	free(vm->spec);
+	free(vm->why);
+}
+
+/* vmap_check - refuse a table source that is a link or not a file */
+static void
+vmap_check(const struct vmap *vm)
+{
+	char *dir = xstrdup(vm->path);
+	struct stat st;
+
+	if (lstat(vm->path, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			refuse("%s (virtual_mailbox_maps) is a symbolic link: "
+			       "petrel-user does not edit a table through a "
+			       "link; name the real file in main.cf", vm->path);
+		if (!S_ISREG(st.st_mode))
+			refuse("%s (virtual_mailbox_maps) is not a regular "
+			       "file", vm->path);
+	} else if (errno != ENOENT) {
+		refuse("%s (virtual_mailbox_maps): %m", vm->path);
+	} else if (stat(dirname(dir), &st) < 0 || !S_ISDIR(st.st_mode)) {
+		refuse("%s (virtual_mailbox_maps): no directory %s to create "
+		       "it in", vm->path, dir);
+	}
+	free(dir);
+}
+
+/* set_error - format a table editing error, with %m */
+static const char * PRINTF_LIKE(1, 2)
+set_error(const char *fmt, ...)
+{
+	static struct buf error;
+	int saved_errno = errno;
+	va_list ap;
+
+	if (error.data == NULL)
+		buf_init(&error, 128);
+	buf_reset(&error);
+	errno = saved_errno;
+	va_start(ap, fmt);
+	buf_vprintf(&error, fmt, ap);
+	va_end(ap);
+	return error.data;
+}
+
+/* vmap_lock - exclusive fcntl lock on path.lock, as passwd_file(3h) */
+static int
+vmap_lock(const char *path, const char **error_r)
+{
+	char *lock_path = xasprintf("%s.lock", path);
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	struct timespec pause = {0, 100 * 1000 * 1000};
+	int fd, tries = TABLE_LOCK_WAIT * 10;
+
+	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		*error_r = set_error("open %s: %m", lock_path);
+	while (fd >= 0 && fcntl(fd, F_SETLK, &fl) < 0) {
+		if ((errno != EACCES && errno != EAGAIN && errno != EINTR)
+		    || --tries <= 0) {
+			*error_r = errno == EACCES || errno == EAGAIN
+			    ? set_error("%s is locked by another process", path)
+			    : set_error("lock %s: %m", lock_path);
+			close(fd);
+			fd = -1;
+			break;
+		}
+		nanosleep(&pause, NULL);
+	}
+	free(lock_path);
+	return fd;
+}
+
+/* vmap_read - the source text and its status; missing: empty, 0644 */
+static int
+vmap_read(const char *path, struct buf *text, struct stat *st,
+	  const char **error_r)
+{
+	ssize_t n;
+	int fd;
+
+	memset(st, 0, sizeof(*st));
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT) {
+			st->st_mode = S_IFREG | 0644;
+			st->st_uid = geteuid();
+			st->st_gid = getegid();
+			return 0;
+		}
+		*error_r = errno == ELOOP
+		    ? set_error("%s is a symbolic link: refusing to edit it",
+				path)
+		    : set_error("open %s: %m", path);
+		return -1;
+	}
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		*error_r = set_error("%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	do {
+		buf_reserve(text, 65536);
+		n = read(fd, text->data + text->len, text->cap - text->len - 1);
+		if (n > 0)
+			text->len += (size_t)n;
+	} while ((n > 0 || (n < 0 && errno == EINTR))
+		 && text->len <= TABLE_FILE_MAX);
+	text->data[text->len] = '\0';
+	close(fd);
+	if (n < 0 || text->len > TABLE_FILE_MAX) {
+		*error_r = n < 0 ? set_error("read %s: %m", path)
+		    : set_error("%s: larger than %d bytes", path,
+				TABLE_FILE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* is_blank - white space inside a table line, as dict(3h) sees it */
+static bool
+is_blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* line_kind - entry, continuation, or comment/blank (skipped) */
+static enum line_kind
+line_kind(const char *line, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && is_blank(line[i]))
+		i++;
+	if (i == len || line[i] == '#')
+		return LINE_SKIP;
+	return i == 0 ? LINE_ENTRY : LINE_MORE;
+}
+
+/* key_is - does an entry line have exactly addr as its key? */
+static bool
+key_is(const char *line, size_t len, const char *addr)
+{
+	size_t alen = strlen(addr);
+
+	return len >= alen && strncasecmp(line, addr, alen) == 0
+	    && (len == alen || is_blank(line[alen]));
+}
+
+/*
+ * vmap_edit_text - copy text to out without addr's entries (drop) or
+ * unchanged; the number of entries with key addr.  An entry dropped
+ * takes its continuation lines with it; comments stay.
+ */
+static size_t
+vmap_edit_text(const struct buf *text, const char *addr, bool drop,
+	       struct buf *out)
+{
+	const char *p = text->data, *end = text->data + text->len, *nl;
+	size_t found = 0, len;
+	bool dropping = false;
+	enum line_kind kind;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		len = (size_t)((nl != NULL ? nl : end) - p);
+		kind = line_kind(p, len);
+		if (kind == LINE_ENTRY) {
+			dropping = false;
+			if (key_is(p, len, addr)) {
+				found++;
+				dropping = drop;
+			}
+		}
+		if (!dropping || kind == LINE_SKIP)
+			buf_append(out, p, len + (nl != NULL));
+		p += len + (nl != NULL);
+	}
+	return found;
+}
+
+/* write_all - write a whole buffer */
+static int
+write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* vmap_replace - temp file, fsync, rename over path, fsync directory */
+static int
+vmap_replace(const char *path, const struct buf *text, const struct stat *st,
+	     const char **error_r)
+{
+	char *tmp = xasprintf("%s.tmp.XXXXXX", path), *dir;
+	int fd, dir_fd, status = -1;
+
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		*error_r = set_error("create %s: %m", tmp);
+		free(tmp);
+		return -1;
+	}
+	if ((geteuid() == 0 && fchown(fd, st->st_uid, st->st_gid) < 0)
+	    || fchmod(fd, st->st_mode & 07777) < 0
+	    || write_all(fd, text->data, text->len) < 0 || fsync(fd) < 0)
+		*error_r = set_error("write %s: %m", tmp);
+	else if (close(fd) < 0 || (fd = -1, rename(tmp, path) < 0))
+		*error_r = set_error("replace %s: %m", path);
+	else
+		status = 0;
+	if (fd >= 0)
+		close(fd);
+	if (status < 0) {
+		(void)unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	dir = xstrdup(path);
+	dir_fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0 || fsync(dir_fd) < 0) {
+		*error_r = set_error("fsync %s: %m", dir);
+		status = -1;
+	}
+	if (dir_fd >= 0)
+		close(dir_fd);
+	free(dir);
+	return status;
+}
+
+/*
+ * vmap_update - add "addr value" (value != NULL) or remove addr's entry,
+ * rebuild the index; 1 changed, 0 nothing to do, -1 error (*error_r).
+ */
+static int
+vmap_update(const struct vmap *vm, const char *addr, const char *value,
+	    const char **error_r)
+{
+	struct buf text, out;
+	struct stat st;
+	size_t found;
+	int lock_fd, status = -1;
+
+	if ((lock_fd = vmap_lock(vm->path, error_r)) < 0)
+		return -1;
+	buf_init(&text, 0);
+	buf_init(&out, 0);
+	if (vmap_read(vm->path, &text, &st, error_r) < 0)
+		goto out;
+	found = vmap_edit_text(&text, addr, value == NULL, &out);
+	if (value != NULL ? found > 0 : found == 0) {
+		status = 0;
+		goto out;
+	}
+	if (value != NULL) {
+		if (out.len > 0 && out.data[out.len - 1] != '\n')
+			buf_putc(&out, '\n');
+		buf_printf(&out, "%s %s\n", addr, value);
+	}
+	if (vmap_replace(vm->path, &out, &st, error_r) < 0)
+		goto out;
+	if (vm->indexed && dict_build(vm->spec, 0, error_r) < 0) {
+		*error_r = set_error("%s was changed but its index was not "
+				     "rebuilt: %s", vm->path, *error_r);
+		goto out;
+	}
+	status = 1;
+out:
+	buf_release(&text);
+	buf_release(&out);
+	close(lock_fd);			/* releases the lock */
+	return status;
+}
+
+/* domain_listed - is domain in virtual_mailbox_domains? -1: cannot tell */
+static int
+domain_listed(const char *domain)
+{
+	size_t n, len, dlen = strlen(domain);
+	char **items = conf_split(var_virtual_mailbox_domains, &n);
+	const char *value, *error;
+	struct dict *d;
+	int found = 0;
+
+	for (size_t i = 0; i < n && found == 0; i++) {
+		char *item = items[i];
+
+		if (strchr(item, ':') != NULL && item[0] != '[') {
+			d = dict_open(item, 0, &error);
+			found = d == NULL ? -1
+			    : dict_lookup(d, domain, &value, &error);
+			if (found < 0)
+				log_warn("virtual_mailbox_domains: %s", error);
+			dict_close(d);
+			continue;
+		}
+		len = strlen(item);
+		if (len > 1 && item[len - 1] == '.')
+			item[--len] = '\0';
+		if (item[0] == '.')
+			found = dlen > len && strcasecmp(domain + dlen - len,
+							 item) == 0;
+		else
+			found = strcasecmp(domain, item) == 0;
+	}
+	argv_free(items);
+	return found;
+}
+
+/* check_domain - warn when the domain is not a virtual mailbox domain */
+static void
+check_domain(const char *addr, const char *domain)
+{
+	if (domain_listed(domain) == 0)
+		log_warn("%s is not in virtual_mailbox_domains: mail to %s "
+			 "will not be accepted until it is added there "
+			 "(main.cf)", domain, addr);
+}
+
+/* reload_master - SIGHUP a running master so daemons reopen tables */
+static void
+reload_master(void)
+{
+	char *path = xasprintf("%s/pid/master.pid", var_queue_directory);
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK
+	    && fl.l_pid > 0) {
+		if (kill(fl.l_pid, SIGHUP) == 0)
+			printf("asked the running mail system to reopen its "
+			       "tables (petrel reload)\n");
+		else
+			log_warn("cannot signal the master (pid %ld): %m; run "
+				 "petrel reload", (long)fl.l_pid);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(path);
+}
+
+/* vmap_apply - add or remove addr in the table, or say what to do */
+static void
+vmap_apply(const struct vmap *vm, const char *addr, const char *value)
+{
+	const char *error;
+
+	if (vm->why != NULL) {
+		vmap_note(vm->why, addr, value, value != NULL);
+		return;
+	}
+	switch (vmap_update(vm, addr, value, &error)) {
+	case -1:
+		log_error("%s", error);
+		if (value != NULL)
+			refuse("%s was added to %s, but not to %s: add the "
+			       "line \"%s %s\" there yourself", addr,
+			       var_auth_passwd_file, vm->spec, addr, value);
+		refuse("%s was deleted from %s, but not from %s: remove it "
+		       "there yourself", addr, var_auth_passwd_file, vm->spec);
+	case 0:
+		printf(value != NULL ? "%s is already in %s; left as it is\n"
+		       : "%s was not in %s\n", addr, vm->spec);
+		break;
+	default:
+		printf(value != NULL ? "added %s to %s\n"
+		       : "deleted %s from %s\n", addr, vm->spec);
+		reload_master();
+	}
+}
+
+/* cmd_add - add a user, make the mailbox, list it in the table */
 static void
 cmd_add(const struct opts *o, const char *arg)
 {
 	char *addr = canonical_address(arg), *at = strchr(addr, '@');
 	const char *base = var_virtual_mailbox_base, *error;
 	struct passwd_file pf;
-	char *field, *home, *local;
+	char *field, *home, *local, *mailbox;
+	struct vmap vm;
 	long uid, gid;
 
 	passwd_file_init(&pf, var_auth_passwd_file, 0);
@@ -327,6 +800,11 @@ cmd_add(const struct opts *o, const char *arg)
 	passwd_file_free(&pf);
 	if (base[0] != '/')
 		refuse("virtual_mailbox_base must be an absolute path");
+	local = xstrndup(addr, (size_t)(at - addr));
+	mailbox = xasprintf("%s/%s/Maildir/", at + 1, local);
+	/* Refuse a bad table before anything changes. */
+	if (vmap_find(&vm))
+		vmap_check(&vm);
 	uid = map_id(o->uid, "virtual_uid_maps", var_virtual_uid_maps, 'u',
 		     addr);
 	gid = map_id(o->gid, "virtual_gid_maps", var_virtual_gid_maps, 'g',
@@ -334,7 +812,6 @@ cmd_add(const struct opts *o, const char *arg)
 	if (uid == 0 || gid == 0)
 		refuse("uid or gid 0 is not allowed for virtual users");
 	field = hash_password(o->scheme);
-	local = xstrndup(addr, (size_t)(at - addr));
 	home = xasprintf("%s/%s/%s", base, at + 1, local);
 	make_maildir(home, at + 1, local, (uid_t)uid, (gid_t)gid);
 	if (passwd_file_add(var_auth_passwd_file, addr, field, uid, gid, home,
@@ -344,6 +821,10 @@ cmd_add(const struct opts *o, const char *arg)
 	       home);
 	explicit_bzero(field, strlen(field));
 	free(field);
+	vmap_apply(&vm, addr, mailbox);
+	check_domain(addr, at + 1);
+	vmap_free(&vm);
+	free(mailbox);
 	free(home);
 	free(local);
 	free(addr);
@@ -371,7 +852,7 @@ cmd_passwd(const struct opts *o, const char *arg)
 	free(addr);
 }
 
-/* cmd_del - remove a user, keep the mail */
+/* cmd_del - remove a user and its table entry, keep the mail */
 static void
 cmd_del(const char *arg)
 {
@@ -379,14 +860,20 @@ cmd_del(const char *arg)
 	const struct passwd_entry *e;
 	struct passwd_file pf;
 	const char *error;
+	struct vmap vm;
 
 	passwd_file_init(&pf, var_auth_passwd_file, 0);
-	if ((e = find_user(&pf, addr)) != NULL)
-		home = xstrdup(e->home);
+	if ((e = find_user(&pf, addr)) == NULL)
+		refuse("no user %s in %s", addr, pf.path);
+	home = xstrdup(e->home);
 	passwd_file_free(&pf);
+	if (vmap_find(&vm))
+		vmap_check(&vm);
 	if (passwd_file_delete(var_auth_passwd_file, addr, &error) < 0)
 		refuse("%s", error);
 	printf("deleted %s from %s\n", addr, var_auth_passwd_file);
+	vmap_apply(&vm, addr, NULL);
+	vmap_free(&vm);
 	if (home != NULL && home[0] != '\0')
 		printf("the mailbox %s was kept; remove it by hand if it is "
 		       "no longer needed\n", home);

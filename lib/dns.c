@@ -173,6 +173,7 @@ dns_mx_from_rdata(const unsigned char *data, size_t len,
 	size_t pos = 2;
 	int ret;
 
+	buf_reset(host);
 	if (len < 3)
 		return -1;
 	*pref_r = ((unsigned int)data[0] << 8) | data[1];
@@ -235,6 +236,40 @@ dns_resolve(struct dns_ctx *dc, const char *name, int type,
 	return st;
 }
 
+/* dns_mx_from_answer - MX rdata list (NULL-terminated) to mx(3h) input */
+void
+dns_mx_from_answer(char *const *data, const int *len, struct dns_mx *mx)
+{
+	struct buf host;
+	size_t i, n;
+
+	mx->rr = NULL;
+	mx->n = 0;
+	for (n = 0; data[n] != NULL && n < DNS_MX_MAX; n++)
+		;
+	mx->rr = xcalloc(n + 1, sizeof(*mx->rr));
+	buf_init(&host, 64);
+	for (i = 0; i < n; i++) {
+		unsigned int pref = 0;
+
+		if (len[i] < 0)
+			continue;
+		if (dns_mx_from_rdata((const unsigned char *)data[i],
+				      (size_t)len[i], &pref, &host) < 0)
+			buf_reset(&host);
+		mx->rr[mx->n].pref = pref;
+		/*
+		 * An unusable record stays, as a NULL host that mx_order()
+		 * drops: never "" (which it would take for a null MX when
+		 * the preference is 0), never left out (all records bad is
+		 * not "no MX records").
+		 */
+		mx->rr[mx->n].host = host.len > 0 ? xstrdup(host.data) : NULL;
+		mx->n++;
+	}
+	buf_release(&host);
+}
+
 /* dns_lookup_mx - the MX records of domain */
 enum dns_status
 dns_lookup_mx(struct dns_ctx *dc, const char *domain, struct dns_mx *mx,
@@ -242,32 +277,15 @@ dns_lookup_mx(struct dns_ctx *dc, const char *domain, struct dns_mx *mx,
 {
 	struct ub_result *res;
 	enum dns_status st;
-	struct buf host;
-	size_t i;
 
 	mx->rr = NULL;
 	mx->n = 0;
 	if ((st = dns_resolve(dc, domain, 15, &res, error_r)) != DNS_OK)
 		return st;
-	buf_init(&host, 64);
-	for (i = 0; res->data[i] != NULL && mx->n < DNS_MX_MAX; i++)
-		;
-	mx->rr = xcalloc(i + 1, sizeof(*mx->rr));
-	for (i = 0; res->data[i] != NULL && mx->n < DNS_MX_MAX; i++) {
-		unsigned int pref = 0;
-
-		if (res->len[i] < 0)
-			continue;
-		if (dns_mx_from_rdata((const unsigned char *)res->data[i],
-				      (size_t)res->len[i], &pref, &host) < 0)
-			buf_reset(&host);
-		mx->rr[mx->n].pref = pref;
-		mx->rr[mx->n].host = xstrdup(host.data);
-		mx->n++;
-	}
-	buf_release(&host);
+	dns_mx_from_answer(res->data, res->len, mx);
 	ub_resolve_free(res);
 	if (mx->n == 0) {
+		dns_mx_free(mx);
 		*error_r = dns_set_error("%s: no MX record", domain);
 		return DNS_NODATA;
 	}
@@ -313,20 +331,21 @@ dns_addr_literal(const char *text, struct dns_addr *a)
 	return 0;
 }
 
-/* dns_add_addrs - append the A or AAAA rdata of res */
-static void
-dns_add_addrs(const struct ub_result *res, int family, struct dns_addrs *out)
+/* dns_addrs_from_answer - append A or AAAA rdata (NULL-terminated) */
+void
+dns_addrs_from_answer(char *const *data, const int *len, int family,
+		      struct dns_addrs *out)
 {
 	size_t want = family == AF_INET ? 4 : 16;
 	size_t i;
 
-	for (i = 0; res->data[i] != NULL && out->n < DNS_ADDR_MAX; i++) {
+	for (i = 0; data[i] != NULL && out->n < DNS_ADDR_MAX; i++) {
 		struct dns_addr *a = &out->addr[out->n];
 		char text[INET6_ADDRSTRLEN];
 
-		if (res->len[i] < 0 || (size_t)res->len[i] != want)
+		if (len[i] < 0 || (size_t)len[i] != want)
 			continue;
-		if (inet_ntop(family, res->data[i], text, sizeof(text)) == NULL)
+		if (inet_ntop(family, data[i], text, sizeof(text)) == NULL)
 			continue;
 		if (dns_addr_literal(text, a) == 0 && a->family == family)
 			out->n++;
@@ -362,7 +381,8 @@ dns_lookup_addr(struct dns_ctx *dc, const char *host, unsigned int want,
 			continue;
 		st = dns_resolve(dc, host, q[i].type, &res, &e);
 		if (st == DNS_OK) {
-			dns_add_addrs(res, q[i].family, out);
+			dns_addrs_from_answer(res->data, res->len,
+					      q[i].family, out);
 			ub_resolve_free(res);
 			continue;
 		}
@@ -370,6 +390,7 @@ dns_lookup_addr(struct dns_ctx *dc, const char *host, unsigned int want,
 					   best == DNS_NXDOMAIN)) {
 			if (best != DNS_TEMPFAIL) {
 				best = st;
+				free((char *)err);
 				err = xstrdup(e);
 			}
 		} else if (err == NULL) {

@@ -9,7 +9,8 @@
  *
  *	struct dns_mx mx;
  *	switch (dns_lookup_mx(dc, "example.org", &mx, &error)) {
- *	case DNS_OK:       mx.rr[0 .. mx.n - 1] for mx_order()
+ *	case DNS_OK:       mx.rr[0 .. mx.n - 1] for mx_order() (a host
+ *	                   may be NULL: an unusable record)
  *	case DNS_NODATA:   no MX: the domain itself (mx_order with n 0)
  *	case DNS_NXDOMAIN: "Host or domain name not found" (5.1.2)
  *	case DNS_TEMPFAIL: defer with error (4.4.3)
@@ -49,9 +50,22 @@
  *	uncompressed wire-format name (as libunbound hands out rdata)
  *	into lower-case text without a trailing dot ("" for the root),
  *	refusing labels with bytes outside letters, digits, "-" and "_";
- *	dns_mx_from_rdata() decodes one MX rdata.  A record whose name is
- *	refused keeps an empty host (""), which mx_order() drops, so a bad
- *	record can never turn into "no MX records".
+ *	dns_mx_from_rdata() decodes one MX rdata, giving an empty host ("")
+ *	for a name it refuses and "." for the root (a null MX with
+ *	preference 0).
+ *
+ *	For tests and fuzzing, the conversions of libunbound's answer
+ *	(rdata pointers up to a NULL one, with their lengths) are exposed
+ *	too.  dns_mx_from_answer() makes the mx_order() input of
+ *	dns_lookup_mx(): at most DNS_MX_MAX records, one per rdata with a
+ *	length >= 0; a record that is malformed or whose name is refused
+ *	keeps its place with a NULL host, which mx_order() drops, so a bad
+ *	record can never turn into "no MX records", and never into a null
+ *	MX either (only a well-formed root exchange with preference 0
+ *	is one).  The caller frees with dns_mx_free().
+ *	dns_addrs_from_answer() appends the A (family AF_INET, rdata of 4
+ *	bytes) or AAAA (AF_INET6, 16 bytes) addresses to out, skipping
+ *	rdata of any other length, up to DNS_ADDR_MAX in all.
  * SECURITY
  *	DNS data is untrusted: lengths are checked against the rdata,
  *	names against RFC 1035 limits, counts against DNS_MX_MAX and
@@ -123,5 +137,11 @@ int	dns_name_from_wire(const unsigned char *data, size_t len,
 int	dns_mx_from_rdata(const unsigned char *data, size_t len,
 			  unsigned int *pref_r, struct buf *host);
 int	dns_addr_literal(const char *text, struct dns_addr *a);
+
+/* For tests and fuzzing: what dns_lookup_*() make of an answer's rdata. */
+void	dns_mx_from_answer(char *const *data, const int *len,
+			   struct dns_mx *mx);
+void	dns_addrs_from_answer(char *const *data, const int *len, int family,
+			      struct dns_addrs *out);
 
 #endif

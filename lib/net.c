@@ -712,16 +712,38 @@ send_all(int fd, const char *data, size_t len, long long deadline)
 	return 0;
 }
 
-/* trigger_socket - connect, send, close */
+/* trigger_socket - connect without waiting, send, close */
 static int
 trigger_socket(const char *path, const char *data, size_t len,
 	       int timeout_ms, const char **error_r)
 {
 	long long deadline = make_deadline(timeout_ms);
-	int fd = net_connect_unix(path, timeout_ms, error_r);
+	struct sockaddr_un sun;
+	int fd;
 
-	if (fd < 0)
+	if (unix_addr(&sun, path, error_r) < 0)
 		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return net_error(error_r, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		/*
+		 * A full listen queue: connections wait there already and
+		 * the daemon scans after it takes them, as with a full
+		 * FIFO.  Never wait for a daemon that does not accept.
+		 */
+		if (errno == EAGAIN) {
+			close(fd);
+			return 0;
+		}
+		if ((errno != EINPROGRESS && errno != EINTR)
+		    || wait_connected(fd, deadline) < 0) {
+			net_error(error_r, "connect to %s: %s", path,
+				  strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
 	if (send_all(fd, data, len, deadline) < 0) {
 		net_error(error_r, "write to %s: %s", path, strerror(errno));
 		close(fd);

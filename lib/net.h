@@ -51,7 +51,11 @@
  *
  *	net_trigger() wakes a trigger-driven daemon by writing data to its
  *	UNIX socket or FIFO (found out with stat).  A full FIFO counts as
- *	success: the daemon has unread wakeups already.
+ *	success: the daemon has unread wakeups already.  So does a socket
+ *	whose listen queue is full (connect(2) fails with EAGAIN): the
+ *	queued connections wake the daemon after this call.  net_trigger()
+ *	never waits for a daemon that does not accept (stopped, busy or
+ *	being restarted by master(8)); timeout_ms bounds only the write.
  *
  *	fd_write_nosigpipe() is write(2) for pipes and other non-sockets
  *	(sockets use send(2) with MSG_NOSIGNAL): SIGPIPE is blocked around

@@ -661,21 +661,16 @@ pread_all(int fd, void *data, size_t len, off_t offset)
 	return (ssize_t)got;
 }
 
-/* qfile_mark_recipient - set one recipient's status in place, fsync */
-int
-qfile_mark_recipient(int fd, off_t status_offset, int status,
-		     const char **error_r)
+/* check_status_offset - 0 if offset really is a recipient's status byte */
+static int
+check_status_offset(int fd, off_t status_offset, const char **error_r)
 {
 	unsigned char head[REC_HDR_LEN + 2];
-	unsigned char byte = (unsigned char)status;
 	ssize_t n;
 
-	if (!valid_status(status))
-		log_panic("qfile_mark_recipient: bad status %d", status);
 	if (status_offset < QFILE_SUMMARY_OFFSET + REC_HDR_LEN)
 		return qf_fail(error_r, "bad status offset %lld",
 			       (long long)status_offset);
-	/* Check that the offset really is a recipient's status byte. */
 	n = pread_all(fd, head, sizeof(head), status_offset - REC_HDR_LEN);
 	if (n < 0)
 		return qf_fail(error_r, "read at offset %lld: %s",
@@ -685,9 +680,37 @@ qfile_mark_recipient(int fd, off_t status_offset, int status,
 	    || !valid_status(head[5]) || !qfile_notify_ok(head[6]))
 		return qf_fail(error_r, "no recipient status at offset %lld",
 			       (long long)status_offset);
-	if (rec_pwrite_all(fd, &byte, 1, status_offset) < 0)
-		return qf_fail(error_r, "write at offset %lld: %s",
-			       (long long)status_offset, strerror(errno));
+	return 0;
+}
+
+/* qfile_mark_recipient - set one recipient's status in place, fsync */
+int
+qfile_mark_recipient(int fd, off_t status_offset, int status,
+		     const char **error_r)
+{
+	return qfile_mark_recipients(fd, &status_offset, 1, status, error_r);
+}
+
+/* qfile_mark_recipients - set several statuses in place, one fsync */
+int
+qfile_mark_recipients(int fd, const off_t *offsets, size_t n, int status,
+		      const char **error_r)
+{
+	unsigned char byte = (unsigned char)status;
+	size_t i;
+
+	if (!valid_status(status))
+		log_panic("qfile_mark_recipients: bad status %d", status);
+	if (n == 0)
+		return 0;
+	/* Check every offset before changing any byte. */
+	for (i = 0; i < n; i++)
+		if (check_status_offset(fd, offsets[i], error_r) < 0)
+			return -1;
+	for (i = 0; i < n; i++)
+		if (rec_pwrite_all(fd, &byte, 1, offsets[i]) < 0)
+			return qf_fail(error_r, "write at offset %lld: %s",
+				       (long long)offsets[i], strerror(errno));
 	if (fsync(fd) < 0)
 		return qf_fail(error_r, "fsync: %s", strerror(errno));
 	return 0;

@@ -28,6 +28,7 @@
  *	qfile_content_walk(qf, write_chunk, ctx, &error);
  *	qfile_mark_recipient(fd, qf->rcpts[i].status_offset,
  *			     QFILE_DELIVERED, &error);
+ *	qfile_mark_recipients(fd, offsets, n, QFILE_DELIVERED, &error);
  *	qfile_free(qf);
  * DESCRIPTION
  *	A queue file holds the envelope and the content of one message.
@@ -90,6 +91,18 @@
  *	delivery without rewriting the file.  A one-byte write cannot be
  *	torn, so a crash leaves either the old or the new status.
  *
+ *	qfile_mark_recipients() does the same for n recipients at once
+ *	(all get the same status): it first checks that every offset is
+ *	a status byte, and changes nothing and returns -1 when one is not;
+ *	then it pwrites every byte and calls fsync(2) once.  It returns 0
+ *	only after that fsync succeeded; on -1 (a bad offset, a write or
+ *	fsync error) none of the new statuses may be taken as durable,
+ *	though some may have reached the file.  A delivery agent marks all
+ *	the recipients one reply accepted with one call before it reports
+ *	any of them, so a crash between the reply and the reports leaves
+ *	at most one fsync's window for a duplicate delivery, and n
+ *	recipients cost one fsync instead of n.  n = 0 does nothing.
+ *
  *	'M' content: the message (header, empty line, body) in records of
  *	exactly QFILE_CHUNK (65536) bytes each, except the last, which
  *	holds 1 .. 65536 bytes.  An empty message has no 'M' record.  The
@@ -147,7 +160,8 @@
  *	"truncated queue file: missing end record" or "bad record type
  *	0x7a at offset 61".  Error texts do not name the file (the caller
  *	does) and stay valid until the next qfile_parse(), qfile_read(),
- *	qfile_read_path(), qfile_content_walk() or qfile_mark_recipient().
+ *	qfile_read_path(), qfile_content_walk(), qfile_mark_recipient() or
+ *	qfile_mark_recipients().
  *
  *	Limits (NULL or a 0 field means the default) bound what a hostile
  *	or broken file can make a reader allocate: max_recipients (default
@@ -322,6 +336,9 @@ int	qfile_content_walk(const struct qfile *qf, qfile_content_fn *fn,
 /* Rewrite one recipient's status in place, then fsync. */
 int	qfile_mark_recipient(int fd, off_t status_offset, int status,
 			     const char **error_r);
+/* Rewrite n recipients' statuses in place, then fsync once. */
+int	qfile_mark_recipients(int fd, const off_t *offsets, size_t n,
+			      int status, const char **error_r);
 
 /* Add one envelope record (type, data) to an envelope CRC. */
 uint32_t qfile_envelope_crc(uint32_t crc, int type, const void *data,

@@ -11,7 +11,10 @@
  *	trigger bytes are ignored.  Under load, wakeups are coalesced: one
  *	scan of incoming/ every QMGR_SCAN_DELAY milliseconds serves all
  *	of them.  deferred/ is scanned every queue_run_delay seconds for
- *	mail whose next attempt time (the file's mtime) has come.
+ *	mail whose next attempt time (the file's mtime) has come, and
+ *	incoming/ with it: a lost trigger (cleanup does not wait for a
+ *	qmgr that is stopped or restarting) delays a message at most until
+ *	the next master wakeup or queue run.
  *
  *	At start qmgr moves what a previous qmgr left in active/ back to
  *	incoming/ and scans it like new mail.  The modules (qmgr(3h))
@@ -124,6 +127,7 @@ queue_run(void *ctx UNUSED)
 	    : var_queue_run_delay * 1000;
 
 	qmgr_scan_deferred();
+	qmgr_wakeup();		/* incoming/ too, should a trigger be lost */
 	(void)ev_timer_add(ms, queue_run, (void *)NULL);
 }
 

@@ -10,8 +10,12 @@
  *	(or private/lmtp) and sends one request (deliver(3h)); the agent
  *	finds the hosts of the next hop, delivers the message to all the
  *	recipients of the request over one connection where it can, marks
- *	each delivered recipient in the queue file (with fsync) and then
- *	reports each recipient's result to qmgr.
+ *	the delivered recipients in the queue file and then reports each
+ *	recipient's result to qmgr.  All the recipients one reply to the
+ *	end of DATA accepted (with LMTP: the 2xx replies already received
+ *	together) are marked with one fsync before any of them is
+ *	reported, so a crash right after the reply can cause duplicates
+ *	only within that one fsync.
  *
  *	After a delivery the connection stays open, reset with RSET, for
  *	smtp_connection_cache_time_limit; the next request in this process
@@ -143,11 +147,11 @@ fmt_delay(char *out, size_t size, double s)
 		snprintf(out, size, "%.0f", s);
 }
 
-/* smtp_rcpt_final - mark, log and report one recipient's result */
-void
-smtp_rcpt_final(struct smtp_session *ss, size_t i, enum deliver_status st,
-		const char *dsn, const char *relay, const char *diag,
-		const char *reason)
+/* rcpt_report - log and report one recipient's result (already marked) */
+static void
+rcpt_report(struct smtp_session *ss, size_t i, enum deliver_status st,
+	    const char *dsn, const char *relay, const char *diag,
+	    const char *reason)
 {
 	struct smtp_rcpt_state *rs = &ss->rs[i];
 	const struct deliver_rcpt *r = rs->rcpt;
@@ -161,11 +165,6 @@ smtp_rcpt_final(struct smtp_session *ss, size_t i, enum deliver_status st,
 	if (rs->done)
 		return;
 	rs->done = true;
-	if (st == DELIVER_SENT && qfile_mark_recipient(ss->qfd, r->offset,
-						       QFILE_DELIVERED,
-						       &error) < 0)
-		log_warn("%s: to=<%s>: cannot mark the recipient delivered: "
-			 "%s", ss->req->queue_id, r->address, error);
 	if (st == DELIVER_SENT)
 		action = (!ss->lmtp && !ss->peer_dsn
 			  && (r->notify & QFILE_NOTIFY_SUCCESS)) ?
@@ -201,6 +200,72 @@ smtp_rcpt_final(struct smtp_session *ss, size_t i, enum deliver_status st,
 		log_warn("%s: cannot report to qmgr: %s", ss->req->queue_id,
 			 error);
 		ss->qmgr_failed = true;
+	}
+}
+
+/* mark_sent - status 'D' for n recipients with one fsync */
+static void
+mark_sent(struct smtp_session *ss, const size_t *idx, size_t n)
+{
+	off_t *offs = xcalloc(n ? n : 1, sizeof(*offs));
+	const char *error;
+	size_t i, k = 0;
+	int ret = 0;
+
+	for (i = 0; i < n; i++)
+		if (!ss->rs[idx[i]].done)
+			offs[k++] = ss->rs[idx[i]].rcpt->offset;
+	if (k > 1 && (ret = qfile_mark_recipients(ss->qfd, offs, k,
+						  QFILE_DELIVERED,
+						  &error)) < 0)
+		log_warn("%s: cannot mark %zu recipients delivered together: "
+			 "%s", ss->req->queue_id, k, error);
+	free(offs);
+	if (k == 0 || (k > 1 && ret == 0))
+		return;
+	/* One recipient, or the batch failed: each on its own. */
+	for (i = 0; i < n; i++) {
+		const struct smtp_rcpt_state *rs = &ss->rs[idx[i]];
+
+		if (!rs->done && qfile_mark_recipient(ss->qfd, rs->rcpt->offset,
+						      QFILE_DELIVERED,
+						      &error) < 0)
+			log_warn("%s: to=<%s>: cannot mark the recipient "
+				 "delivered: %s", ss->req->queue_id,
+				 rs->rcpt->address, error);
+	}
+}
+
+/* smtp_rcpt_final - mark, log and report one recipient's result */
+void
+smtp_rcpt_final(struct smtp_session *ss, size_t i, enum deliver_status st,
+		const char *dsn, const char *relay, const char *diag,
+		const char *reason)
+{
+	if (ss->rs[i].done)
+		return;
+	if (st == DELIVER_SENT)
+		mark_sent(ss, &i, 1);
+	rcpt_report(ss, i, st, dsn, relay, diag, reason);
+}
+
+/* smtp_rcpts_sent - mark n recipients delivered at once, then report */
+void
+smtp_rcpts_sent(struct smtp_session *ss, const size_t *idx, size_t n,
+		const char *relay)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	mark_sent(ss, idx, n);
+	for (i = 0; i < n; i++) {
+		struct smtp_rcpt_state *rs = &ss->rs[idx[i]];
+
+		rcpt_report(ss, idx[i], DELIVER_SENT, rs->dsn, relay,
+			    rs->reason, rs->reason);
+		free(rs->reason);
+		rs->reason = NULL;
 	}
 }
 
@@ -395,6 +460,8 @@ smtp_serve(struct stream *s, const char *peer, void *ctx)
 	}
 	if (!ss.qmgr_failed && deliver_done(s, &error) < 0)
 		log_warn("%s: cannot report to qmgr: %s", req.queue_id, error);
+	for (i = 0; i < req.n; i++)
+		free(ss.rs[i].reason);
 	free(ss.rs);
 	deliver_request_free(&req);
 }

@@ -145,8 +145,8 @@ struct smtp_rcpt_state {
 	bool	done;			/* final for this request */
 	bool	accepted;		/* RCPT got 2xx in this attempt */
 	enum deliver_status status;
-	char	dsn[SMTP_ENH_MAX];
-	char	*reason;
+	char	dsn[SMTP_ENH_MAX];	/* a 2xx reply's, until reported */
+	char	*reason;		/* its text (smtp_rcpts_sent) */
 	char	*diag;			/* remote reply or NULL */
 	char	*relay;
 };
@@ -222,5 +222,9 @@ void	smtp_rcpt_final(struct smtp_session *ss, size_t i,
 			enum deliver_status st, const char *dsn,
 			const char *relay, const char *diag,
 			const char *reason);
+/* Mark idx[0..n-1] delivered with one fsync, then report each with
+ * its rs[].dsn and rs[].reason (the reply text, freed here). */
+void	smtp_rcpts_sent(struct smtp_session *ss, const size_t *idx, size_t n,
+			const char *relay);
 
 #endif

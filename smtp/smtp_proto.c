@@ -543,22 +543,35 @@ static void
 data_replies(struct smtp_session *ss, struct smtp_conn *c,
 	     struct smtp_fail *fail)
 {
+	size_t *sent = xcalloc(ss->nrs ? ss->nrs : 1, sizeof(*sent));
+	size_t i, nsent = 0;
 	bool got = false;
-	size_t i;
 
+	/*
+	 * Recipients a 2xx reply accepted collect in sent[] and are marked
+	 * together, with one fsync, before any of them is reported: for
+	 * SMTP all of them after the one reply; for LMTP those whose
+	 * replies arrived together, before waiting for the next one.
+	 */
 	for (i = 0; i < ss->nrs; i++) {
-		char enh[SMTP_ENH_MAX];
+		struct smtp_rcpt_state *rs = &ss->rs[i];
 		struct buf text;
 
-		if (ss->rs[i].done || !ss->rs[i].accepted)
+		if (rs->done || !rs->accepted)
 			continue;
 		if (!got || c->lmtp) {
+			if (nsent > 0 && stream_readable(c->s) == 0) {
+				smtp_rcpts_sent(ss, sent, nsent, c->relay);
+				nsent = 0;
+			}
 			if (smtp_conn_reply(c, var_smtp_data_done_timeout, 0,
 					    "sending end of data -- message "
 					    "may be sent more than once",
 					    fail) < 0) {
+				smtp_rcpts_sent(ss, sent, nsent, c->relay);
+				nsent = 0;
 				fail_open(ss, c, fail, true);
-				return;
+				break;
 			}
 			got = true;
 		}
@@ -567,13 +580,16 @@ data_replies(struct smtp_session *ss, struct smtp_conn *c,
 			rcpt_fail(ss, i, c, fail);
 			continue;
 		}
-		(void)smtp_reply_decide(&c->p.reply, enh);
+		(void)smtp_reply_decide(&c->p.reply, rs->dsn);
 		buf_init(&text, 128);
 		smtp_reply_format(&c->p.reply, &text);
-		smtp_rcpt_final(ss, i, DELIVER_SENT, enh, c->relay, text.data,
-				text.data);
+		free(rs->reason);
+		rs->reason = xstrdup(text.data);
 		buf_release(&text);
+		sent[nsent++] = i;
 	}
+	smtp_rcpts_sent(ss, sent, nsent, c->relay);
+	free(sent);
 }
 
 /* smtp_deliver - one transaction; 0 results final, -1 next host */

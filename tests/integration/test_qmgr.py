@@ -25,8 +25,8 @@ import subprocess
 import time
 import unittest
 
-from petrel_test import (BUILD, IS_ROOT, SandboxTestCase, pid_alive, prog,
-                         run, wait_for)
+from petrel_test import (BUILD, IS_ROOT, SandboxTestCase, children_of,
+                         pid_alive, prog, run, wait_for)
 
 FAKE_AGENT = os.path.join(BUILD, "tests", "fake_agent")
 QFILE_MAKE = os.path.join(BUILD, "tests", "qfile_make")
@@ -110,10 +110,12 @@ class QmgrTest(SandboxTestCase):
         self.assertIsNotNone(m, msg)
         return m.group(1).decode()
 
-    def make(self, rcpts, sender="alice@example.org", arrival=None):
+    def make(self, rcpts, sender="alice@example.org", arrival=None,
+             trigger=True):
         """A queue file from qfile_make, moved into incoming/; its ID."""
         stage = os.path.join(self.sb.dir, "stage")
-        os.makedirs(os.path.join(stage, "incoming"), exist_ok=True)
+        for q in ("incoming", "hold"):  # qfile_make -d writes in hold/
+            os.makedirs(os.path.join(stage, q), exist_ok=True)
         args = [QFILE_MAKE, "-d", stage, "-f", sender]
         if arrival is not None:
             args += ["-t", str(arrival)]
@@ -126,7 +128,8 @@ class QmgrTest(SandboxTestCase):
             pw = pwd.getpwnam("petrel")
             os.chown(src, pw.pw_uid, pw.pw_gid)
         os.rename(src, os.path.join(self.queue, "incoming", qid))
-        self.trigger()
+        if trigger:
+            self.trigger()
         return qid
 
     def trigger(self):
@@ -423,6 +426,76 @@ class QmgrRecoveryTest(QmgrTest):
         self.wait_gone(qid, timeout=30)
         got = sorted(d[1] for d in self.deliveries() if d[0] == qid)
         self.assertEqual(got, ["ok@other.test", "slow@fake.test"])
+
+
+class QmgrTriggerTest(QmgrTest):
+    """cleanup never waits for a qmgr that does not take its trigger, and
+    a message whose trigger was lost is still picked up by the scans."""
+
+    def qmgr_pid(self):
+        """The qmgr of this sandbox (a child of its master)."""
+        for pid in children_of(self.sb.master_pid() or -1):
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    argv0 = f.read().split(b"\0")[0]
+            except OSError:
+                continue
+            if os.path.basename(argv0) == b"qmgr":
+                return pid
+        return None
+
+    def fill_listen_queue(self):
+        """Connections to public/qmgr until its listen queue is full."""
+        socks = []
+        path = os.path.join(self.queue, "public", "qmgr")
+        for _ in range(5000):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.connect(path)
+            except BlockingIOError:
+                s.close()
+                return socks
+            socks.append(s)
+        for s in socks:
+            s.close()
+        self.fail("the listen queue of public/qmgr never filled")
+
+    def test_stopped_qmgr_does_not_slow_acceptance(self):
+        pid = wait_for(self.qmgr_pid, 15, what="the qmgr process")
+        os.kill(pid, signal.SIGSTOP)
+        self.addCleanup(os.kill, pid, signal.SIGCONT)
+        socks = self.fill_listen_queue()
+        self.addCleanup(lambda: [s.close() for s in socks])
+        took = []
+        ids = []
+        for i in range(3):
+            start = time.monotonic()
+            ids.append(self.smtp_send(["ok%d@fake.test" % i]))
+            took.append(time.monotonic() - start)
+        # Before: each message waited 1 s for the trigger to time out.
+        self.assertLess(max(took), 1.0, took)
+        self.assertNotIn("cannot trigger qmgr", self.sb.log())
+        for qid in ids:
+            self.assertEqual(self.where(qid), ["incoming"])
+        # qmgr comes back: the queued wakeups (or its scans) find them.
+        for s in socks:
+            s.close()
+        os.kill(pid, signal.SIGCONT)
+        for qid in ids:
+            self.wait_gone(qid, timeout=20)
+        got = sorted(d[1] for d in self.deliveries() if d[0] in ids)
+        self.assertEqual(got, ["ok0@fake.test", "ok1@fake.test",
+                               "ok2@fake.test"])
+
+    def test_lost_trigger_is_found_by_the_queue_run(self):
+        # queue_run_delay is 1s here, the master's wakeup 300s; the scan
+        # at start-up is over.
+        time.sleep(1.5)
+        qid = self.make(["ok@fake.test"], trigger=False)
+        self.wait_gone(qid, timeout=10)
+        got = [d[1] for d in self.deliveries() if d[0] == qid]
+        self.assertEqual(got, ["ok@fake.test"])
 
 
 if __name__ == "__main__":

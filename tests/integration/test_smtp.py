@@ -132,7 +132,7 @@ class SmtpTestCase(SandboxTestCase):
         return res
 
     def status_bytes(self, qid):
-        r = subprocess.run([prog("petrel-cat"), "-c", self.sb.etc, "-q",
+        r = subprocess.run([prog("petrel-cat"), "-c", self.sb.etc, "-e",
                             os.path.join(self.queue, "hold", qid)],
                            capture_output=True, timeout=30)
         return r.stdout.decode(errors="replace")
@@ -165,6 +165,26 @@ class SmtpDeliveryTest(SmtpTestCase):
         with open(os.path.join(self.queue, "hold", qid), "rb") as f:
             data = f.read()
         self.assertIn(b"D", data)
+
+    def test_many_recipients_marked_together(self):
+        # One DATA reply accepts all 40: all are marked (one fsync)
+        # before any is reported, and each is reported and logged.
+        sink = self.sink()
+        self.boot(sink.port)
+        rcpts = ["r%02d@example.org" % i for i in range(40)]
+        qid = self.make(rcpts)
+        res = self.deliver(qid, "example.org")
+        self.assertEqual(sorted(res), list(range(40)))
+        self.assertEqual({v[0] for v in res.values()}, {"sent"}, res)
+        self.assertEqual(len(sink.messages), 1)
+        self.assertEqual(sink.messages[0].rcpts, rcpts)
+        self.assertEqual(re.findall(r"^    status: (\w+)",
+                                    self.status_bytes(qid), re.M),
+                         ["delivered"] * 40)
+        wait_for(lambda: len(re.findall(r"%s: to=<r\d\d@example\.org>, "
+                                        r".*status=sent \(250 " % qid,
+                                        self.sb.log())) == 40, 10,
+                 what="40 status=sent lines")
 
     def test_mx_preference_dead_first(self):
         sink = self.sink()
@@ -432,6 +452,32 @@ class LmtpTest(SmtpTestCase):
         self.assertEqual(res[1][:2], ("deferred", "4.2.2"), res)
         self.assertEqual(res[2][:2], ("bounced", "5.1.1"), res)
         self.assertTrue(sink.sessions[0].transcript)
+
+    def test_lmtp_accepted_recipients_marked(self):
+        # Replies that arrive together are marked with one fsync, each
+        # still reported with its own reply.
+        def data(sess, arg):
+            if "gone" in (sess.current_rcpt or ""):
+                return "550 5.1.1 gone"
+            return None
+        sink = self.sink(lmtp=True, data_reply=data)
+        self.boot(sink.port)
+        wait_for(lambda: os.path.exists(
+            os.path.join(self.queue, "private", "lmtp")), 10,
+            what="private/lmtp")
+        rcpts = ["ok1@example.org", "ok2@example.org", "gone@example.org",
+                 "ok3@example.org"]
+        qid = self.make(rcpts)
+        res = self.deliver(qid, "inet:127.0.0.1:%d" % sink.port,
+                           transport="lmtp")
+        self.assertEqual([res[i][0] for i in range(4)],
+                         ["sent", "sent", "bounced", "sent"], res)
+        self.assertEqual(re.findall(r"^    status: (\w+)",
+                                    self.status_bytes(qid), re.M),
+                         ["delivered", "delivered", "pending", "delivered"])
+        for r in ("ok1", "ok2", "ok3"):
+            self.sb.wait_log(r"%s: to=<%s@example\.org>, relay=.*"
+                             r"status=sent \(250 " % (qid, r))
 
     def test_lmtp_unix_socket(self):
         path = os.path.join(self.sb.tmp, "lmtp.sock")

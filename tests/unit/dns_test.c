@@ -3,7 +3,9 @@
  *	dns_test - unit tests of the pure parts of lib/dns.c
  * DESCRIPTION
  *	libunbound result fields to a status, wire-format names and MX
- *	rdata (hostile ones included), address literals.  The network part
+ *	rdata (hostile ones included), address literals, and answers as
+ *	mx_order() and the SMTP client get them (a refused name with
+ *	preference 0 is no null MX).  The network part
  *	is covered by tests/integration/test_smtp.py against FakeDNS.
  * SEE ALSO
  *	dns(3h)
@@ -125,7 +127,7 @@ test_mx_rdata(void)
 	test_assert(dns_mx_from_rdata((const unsigned char *)"\0\x0a\5ab", 5,
 				      &pref, &b) < 0);
 	test_assert_str(b.data, "");
-	/* An unusable name keeps an empty host (mx_order drops it). */
+	/* An unusable name gives an empty host (NULL in an answer). */
 	test_assert(dns_mx_from_rdata((const unsigned char *)
 				      "\0\x0a\3a b\0", 7, &pref, &b) == 0);
 	test_assert_str(b.data, "");
@@ -149,6 +151,87 @@ test_literals(void)
 	test_assert(dns_addr_literal("mx.example.org", &a) < 0);
 	test_assert(dns_addr_literal("192.0.2.256", &a) < 0);
 	test_assert(dns_addr_literal("", &a) < 0);
+	test_end();
+}
+
+/* test_mx_answer - an answer's MX rdata as mx_order() input */
+static void
+test_mx_answer(void)
+{
+	static const char *const self[] = {"mail.example.test", NULL};
+	char good[] = "\0\x0a\2mx\7example\0";
+	char bad0[] = "\0\0\3a b\0";		/* preference 0, refused name */
+	char shrt[] = "\0";
+	char null_mx[] = "\0\0\0";
+	char *data[5];
+	int len[5];
+	struct dns_mx mx;
+	struct mx_list l;
+
+	test_begin("dns mx answer to mx_order input");
+	/* A bad record with preference 0 is no null MX. */
+	data[0] = bad0;
+	len[0] = 7;
+	data[1] = good;
+	len[1] = (int)sizeof(good) - 1;
+	data[2] = NULL;
+	dns_mx_from_answer(data, len, &mx);
+	test_assert(mx.n == 2);
+	test_assert(mx.rr[0].host == NULL && mx.rr[0].pref == 0);
+	test_assert_str(mx.rr[1].host, "mx.example");
+	test_assert(mx_order(mx.rr, mx.n, "example", self, NULL, NULL, &l)
+		    == MX_OK);
+	test_assert(l.n == 1 && strcmp(l.hosts[0].host, "mx.example") == 0);
+	mx_list_free(&l);
+	dns_mx_free(&mx);
+	/* Only bad records: still records (no implicit MX), none usable. */
+	data[0] = bad0;
+	len[0] = 7;
+	data[1] = shrt;
+	len[1] = 1;
+	data[2] = good;
+	len[2] = -1;			/* skipped */
+	data[3] = NULL;
+	dns_mx_from_answer(data, len, &mx);
+	test_assert(mx.n == 2);
+	test_assert(mx_order(mx.rr, mx.n, "example", self, NULL, NULL, &l)
+		    == MX_BAD);
+	dns_mx_free(&mx);
+	/* A real null MX. */
+	data[0] = good;
+	len[0] = (int)sizeof(good) - 1;
+	data[1] = null_mx;
+	len[1] = 3;
+	data[2] = NULL;
+	dns_mx_from_answer(data, len, &mx);
+	test_assert(mx.n == 2);
+	test_assert(mx_order(mx.rr, mx.n, "example", self, NULL, NULL, &l)
+		    == MX_NULL);
+	dns_mx_free(&mx);
+	test_assert(mx.n == 0 && mx.rr == NULL);
+	test_end();
+}
+
+/* test_addr_answer - A and AAAA rdata */
+static void
+test_addr_answer(void)
+{
+	char a1[] = "\xc0\0\2\1", a2[] = "\xc6\x33\x64\7";
+	char v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	char *data[5] = {a1, v6, a2, a1, NULL};
+	int len[5] = {4, 16, 4, 3, 0};
+	struct dns_addrs out;
+
+	test_begin("dns address answers");
+	out.n = 0;
+	dns_addrs_from_answer(data, len, AF_INET, &out);
+	test_assert(out.n == 2);
+	test_assert_str(out.addr[0].text, "192.0.2.1");
+	test_assert_str(out.addr[1].text, "198.51.100.7");
+	dns_addrs_from_answer(data, len, AF_INET6, &out);
+	test_assert(out.n == 3);
+	test_assert(out.addr[2].family == AF_INET6);
+	test_assert_str(out.addr[2].text, "2001:db8::1");
 	test_end();
 }
 
@@ -182,6 +265,8 @@ main(void)
 		test_names_long,
 		test_mx_rdata,
 		test_literals,
+		test_mx_answer,
+		test_addr_answer,
 		test_ctx,
 		NULL
 	};

@@ -530,6 +530,40 @@ test_trigger_socket(void)
 	test_end();
 }
 
+/* test_trigger_full_queue - a daemon that does not accept: no waiting */
+static void
+test_trigger_full_queue(void)
+{
+	const char *error = NULL;
+	char path[512];
+	long long start, took;
+	int lfd, afd, ok = 0, n_acc = 0;
+
+	test_begin("net_trigger to a full listen queue returns at once");
+	snprintf(path, sizeof(path), "%s", unix_path("trigfull"));
+	lfd = net_listen_unix(path, 0600, 1, &error);
+	test_assert(lfd >= 0);
+	start = ev_now_ms();
+	/* Far more than the queue holds; nobody accepts meanwhile. */
+	for (int i = 0; i < 20; i++)
+		ok += net_trigger(path, "W", 1, 2000, &error) == 0;
+	took = ev_now_ms() - start;
+	test_assert(ok == 20);
+	test_assert(took < 500);
+	/* The queued ones still carry their wakeup. */
+	while ((afd = net_accept(lfd, NULL, 0)) >= 0) {
+		char c = 0;
+
+		fd_set_nonblock(afd, false);
+		test_assert(read(afd, &c, 1) == 1 && c == 'W');
+		close(afd);
+		n_acc++;
+	}
+	test_assert(n_acc >= 1 && n_acc < 20);
+	close(lfd);
+	test_end();
+}
+
 /* test_fd_flags - toggling O_NONBLOCK and FD_CLOEXEC */
 static void
 test_fd_flags(void)
@@ -596,6 +630,7 @@ main(void)
 		test_inet_connect_timeout,
 		test_fifo,
 		test_trigger_socket,
+		test_trigger_full_queue,
 		test_fd_flags,
 		test_write_nosigpipe,
 		NULL

@@ -5,7 +5,8 @@
  *	Round trips (a full envelope, the null sender, an empty message,
  *	10 MB of binary content in odd-sized pieces, 1000 recipients with
  *	long addresses) through the path, fd, memory and quick readers,
- *	in-place status updates, reader limits, the values the writer
+ *	in-place status updates (one, and several with one fsync: a bad
+ *	offset changes nothing), reader limits, the values the writer
  *	must refuse, writer misuse (a panic) and writer I/O errors (they
  *	stick).  Hostile files are in qfile_hostile_test.
  * SEE ALSO
@@ -269,6 +270,100 @@ test_mark(void)
 	test_end();
 }
 
+/* statuses_of - the status of every recipient as one string */
+static void
+statuses_of(int fd, char *out, size_t size)
+{
+	struct qfile *qf = NULL;
+	const char *error = NULL;
+	size_t i = 0;
+
+	if (qfile_read(fd, NULL, &qf, &error) == 0) {
+		for (; i + 1 < size && i < qf->n_rcpts; i++)
+			out[i] = (char)qf->rcpts[i].status;
+		qfile_free(qf);
+	}
+	out[i] = '\0';
+}
+
+static void
+test_mark_many(void)
+{
+	struct qfile *qf = NULL;
+	const char *error = NULL;
+	off_t offs[8];
+	char st[16];
+	int fd = make_file("markmany", &sample), rfd;
+	size_t n = 0;
+
+	test_begin("several statuses in place with one call");
+	test_assert(qfile_read(fd, NULL, &qf, &error) == 0);
+	if (qf == NULL) {
+		close(fd);
+		test_end();
+		return;
+	}
+	test_assert(qf->n_rcpts == 3);
+	for (size_t i = 0; i < qf->n_rcpts && i < N_ELEMENTS(offs); i++)
+		offs[n++] = qf->rcpts[i].status_offset;
+	/* Nothing to do is no error. */
+	test_assert(qfile_mark_recipients(fd, offs, 0, QFILE_DELIVERED,
+					  &error) == 0);
+	statuses_of(fd, st, sizeof(st));
+	test_assert_str(st, "PPP");
+	/* The first and the last: the middle one stays. */
+	offs[1] = qf->rcpts[2].status_offset;
+	test_assert(qfile_mark_recipients(fd, offs, 2, QFILE_DELIVERED,
+					  &error) == 0);
+	statuses_of(fd, st, sizeof(st));
+	test_assert_str(st, "DPD");
+	/* One bad offset among good ones: refused, nothing changed. */
+	offs[0] = qf->rcpts[1].status_offset;
+	offs[1] = qf->rcpts[1].status_offset + 1;
+	offs[2] = qf->rcpts[0].status_offset;
+	error = NULL;
+	test_assert(qfile_mark_recipients(fd, offs, 3, QFILE_BOUNCED,
+					  &error) < 0);
+	test_assert(error && strstr(error, "no recipient status at offset"));
+	statuses_of(fd, st, sizeof(st));
+	test_assert_str(st, "DPD");
+	offs[1] = 0;
+	test_assert(qfile_mark_recipients(fd, offs, 3, QFILE_BOUNCED,
+					  &error) < 0);
+	test_assert(error && strstr(error, "bad status offset"));
+	offs[1] = qf->content_offset + 5;
+	test_assert(qfile_mark_recipients(fd, offs, 3, QFILE_BOUNCED,
+					  &error) < 0);
+	offs[1] = qf_size_of(fd) + 100;
+	test_assert(qfile_mark_recipients(fd, offs, 3, QFILE_BOUNCED,
+					  &error) < 0);
+	statuses_of(fd, st, sizeof(st));
+	test_assert_str(st, "DPD");
+	/* All three, the same one twice: fine. */
+	offs[1] = qf->rcpts[2].status_offset;
+	offs[3] = qf->rcpts[2].status_offset;
+	test_assert(qfile_mark_recipients(fd, offs, 4, QFILE_DEFERRED,
+					  &error) == 0);
+	statuses_of(fd, st, sizeof(st));
+	test_assert_str(st, "WWW");
+	/* A descriptor that cannot write: an error, never a success. */
+	rfd = open(tmp_path("markmany"), O_RDONLY);
+	test_assert(rfd >= 0);
+	error = NULL;
+	test_assert(qfile_mark_recipients(rfd, offs, 3, QFILE_PENDING,
+					  &error) < 0);
+	test_assert(error && strstr(error, "write at offset"));
+	test_assert(qfile_mark_recipient(rfd, offs[0], QFILE_PENDING,
+					 &error) < 0);
+	statuses_of(fd, st, sizeof(st));
+	test_assert_str(st, "WWW");
+	if (rfd >= 0)
+		close(rfd);
+	qfile_free(qf);
+	close(fd);
+	test_end();
+}
+
 static void
 test_writer_errors(void)
 {
@@ -482,6 +577,7 @@ main(void)
 		test_big,
 		test_many_recipients,
 		test_mark,
+		test_mark_many,
 		test_writer_errors,
 		test_writer_misuse,
 		test_writer_io_error,
