@@ -18,8 +18,8 @@
  *	imapd_cmd_*.c	one file per command or group of commands
  *
  *	Parsing (imapd_parse(3h)), output strings (imapd_string(3h)),
- *	FETCH items (imapd_fetch(3h)) and SEARCH (imapd_search(3h)) are
- *	modules of their own.
+ *	FETCH items (imapd_fetch(3h)), SEARCH (imapd_search(3h)) and
+ *	QRESYNC (imapd_qresync(3h)) are modules of their own.
  * SEE ALSO
  *	imapd(8), login_proto(3h), maildir(3h)
  */
@@ -38,6 +38,7 @@
 struct stream;
 struct tls_server_ctx;
 struct login_session;
+struct maildir_cache;
 
 #define IMAPD_DAEMON		"imapd"	/* public/imapd-session */
 #define IMAPD_IMPLEMENTATION	"Petrel"
@@ -49,10 +50,12 @@ struct login_session;
  * STARTTLS, AUTH= and LOGINDISABLED as the connection allows (see
  * imapd_capa.c).  After login: IMAPD_CAPA_SESSION.
  */
-#define IMAPD_CAPA_COMMON	"IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE"
+#define IMAPD_CAPA_COMMON	"IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID" \
+	" ENABLE IDLE"
 #define IMAPD_CAPA_SESSION	IMAPD_CAPA_COMMON " NAMESPACE UIDPLUS MOVE" \
 	" UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS ESEARCH" \
-	" CONDSTORE"
+	" CONDSTORE BINARY MULTIAPPEND SEARCHRES STATUS=SIZE UTF8=ACCEPT" \
+	" QRESYNC"
 
 /*
  * HIGHESTMODSEQ as reported: a folder that never had a message has 0,
@@ -63,6 +66,15 @@ struct login_session;
 
 /* Extensions a client turned on (ENABLE, or implied by a command). */
 #define IMAPD_ENABLED_CONDSTORE	(1u << 0)
+#define IMAPD_ENABLED_IMAP4REV2	(1u << 1)	/* RFC 9051 */
+#define IMAPD_ENABLED_UTF8	(1u << 2)	/* UTF8=ACCEPT, RFC 6855 */
+#define IMAPD_ENABLED_QRESYNC	(1u << 3)	/* RFC 7162, with CONDSTORE */
+
+/* IMAP4rev2 rules: no \Recent, SEARCH answers ESEARCH, ... */
+#define IMAPD_REV2(ss)	(((ss)->enabled & IMAPD_ENABLED_IMAP4REV2) != 0)
+/* Mailbox names and quoted strings in UTF-8 (rev2 or UTF8=ACCEPT). */
+#define IMAPD_UTF8(ss) \
+	(((ss)->enabled & (IMAPD_ENABLED_IMAP4REV2 | IMAPD_ENABLED_UTF8)) != 0)
 
 /* imapd.c */
 extern struct tls_server_ctx *imapd_tls_ctx;
@@ -149,6 +161,10 @@ struct imapd_session {
 	uint32_t kw_known;		/* keyword bits of the last FLAGS */
 	size_t	recent;
 	struct imapd_stats stats;
+	struct maildir_cache *cache;	/* of sel (maildir_cache(3h)) */
+	/* The saved search result of RFC 5182 ("$"): UIDs, ascending. */
+	uint32_t *saved;
+	size_t	nsaved;
 };
 
 typedef void imapd_cmd_fn(struct imapd_session *ss, struct imapd_cmd *cmd);
@@ -179,12 +195,13 @@ int	imapd_flags_parse(struct maildir_folder *f,
 			  const struct imapd_flags *in, bool create,
 			  uint32_t *flags_r, uint32_t *keywords_r,
 			  const char **error_r);
-void	imapd_mbox_name(struct buf *out, const char *name);
+void	imapd_mbox_name(struct buf *out, const char *name, bool utf8);
 int	imapd_local_tz(time_t t);
 
 /* imapd_cmd_misc.c */
 imapd_cmd_fn imapd_cmd_capability, imapd_cmd_noop, imapd_cmd_logout,
 	imapd_cmd_enable, imapd_cmd_id, imapd_cmd_namespace, imapd_cmd_idle;
+void	imapd_enable_apply(struct imapd_session *ss);
 
 /* imapd_cmd_list.c */
 imapd_cmd_fn imapd_cmd_list, imapd_cmd_lsub;
@@ -204,12 +221,21 @@ imapd_cmd_fn imapd_cmd_select, imapd_cmd_check, imapd_cmd_close,
 
 /* imapd_cmd_fetch.c */
 imapd_cmd_fn imapd_cmd_fetch;
+void	imapd_cache_flush(struct imapd_session *ss, bool force);
 
 /* imapd_cmd_store.c */
 imapd_cmd_fn imapd_cmd_store;
 
 /* imapd_cmd_search.c */
 imapd_cmd_fn imapd_cmd_search;
+
+/* imapd_searchres.c: the saved search result (RFC 5182) */
+void	imapd_searchres_save(struct imapd_session *ss, const uint32_t *uids,
+			     size_t n);
+void	imapd_searchres_clear(struct imapd_session *ss);
+bool	imapd_searchres_has(const struct imapd_session *ss, uint32_t uid);
+struct imapd_seqset *imapd_searchres_set(const struct imapd_session *ss,
+					 struct pool *pool);
 
 /* imapd_cmd_copy.c */
 imapd_cmd_fn imapd_cmd_copy;

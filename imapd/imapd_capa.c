@@ -23,7 +23,7 @@
  *	client's descriptor, and the extensions the client enabled, as
  *	words after the tag:
  *
- *	  TAG [SP WORD]...	WORD: CONDSTORE
+ *	  TAG [SP WORD]...	WORD: CONDSTORE, IMAP4rev2, UTF8=ACCEPT
  *
  *	imapd_state_parse() accepts exactly that: a valid tag (the
  *	characters of imapd_parse(3h), at most IMAPD_TAG_MAX), known
@@ -48,6 +48,8 @@ static const struct {
 	unsigned int bit;
 } state_words[] = {
 	{"CONDSTORE", IMAPD_ENABLED_CONDSTORE},
+	{"IMAP4rev2", IMAPD_ENABLED_IMAP4REV2},
+	{"UTF8=ACCEPT", IMAPD_ENABLED_UTF8},
 };
 
 /* imapd_capa_login - the list before login */

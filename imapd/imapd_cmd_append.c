@@ -11,10 +11,14 @@
  *	into cur/ of the folder with its flags, keywords and internal
  *	date through maildir_append().  The answer carries APPENDUID
  *	(RFC 4315) with the folder's UIDVALIDITY and the new UID.  Several
- *	messages in one command (the MULTIAPPEND syntax of RFC 3502, which
- *	the parser accepts) are stored in one maildir transaction, in
- *	order; APPENDUID then lists every UID.  MULTIAPPEND is not
- *	advertised: a failure part way leaves the earlier messages.
+ *	messages in one command (MULTIAPPEND, RFC 3502) are stored in one
+ *	maildir transaction, in order; APPENDUID then lists every UID.
+ *	The command is atomic: when one message fails, those already
+ *	written are removed again (maildir_expunge() inside the same
+ *	transaction) and none is reported.  A message over the size limit
+ *	is refused by the reader before anything is stored.  A literal8
+ *	(RFC 3516 BINARY, or RFC 6855 "UTF8 (~{n})") is stored as sent,
+ *	NUL octets included.
  *
  *	A folder that does not exist gives NO [TRYCREATE]; an empty
  *	message NO.  Appending to the selected mailbox reports the new
@@ -23,7 +27,7 @@
  *	Runs as the mailbox owner.  The message is held in the reader's
  *	buffer, which imapd_append_size_limit bounds (64 MiB at most).
  * SEE ALSO
- *	RFC 3501, RFC 4315, RFC 3502, maildir(3h)
+ *	RFC 3501, RFC 4315, RFC 3502, RFC 3516, RFC 6855, maildir(3h)
  */
 #include "sys_defs.h"
 
@@ -76,6 +80,7 @@ append_all(struct imapd_session *ss, struct maildir_folder *f,
 	   const struct imapd_cmd *cmd, uint32_t *uids, const char **why_r)
 {
 	const char *error;
+	size_t done = 0;
 	int ret = 0;
 
 	*why_r = "NO [UNAVAILABLE] Cannot store the message.";
@@ -83,9 +88,13 @@ append_all(struct imapd_session *ss, struct maildir_folder *f,
 		log_warn("user=<%s>: %s: %s", ss->ls->user, f->path, error);
 		return -1;
 	}
-	for (size_t i = 0; i < cmd->u.append.count && ret == 0; i++)
-		ret = append_one(ss, f, &cmd->u.append.msgs[i], &uids[i],
-				 why_r);
+	for (; done < cmd->u.append.count && ret == 0; done++)
+		ret = append_one(ss, f, &cmd->u.append.msgs[done],
+				 &uids[done], why_r);
+	if (ret < 0 && done > 1
+	    && maildir_expunge(f, uids, done - 1, &error) < 0)
+		log_warn("user=<%s>: %s: removing a partial APPEND: %s",
+			 ss->ls->user, f->path, error);
 	if (maildir_end(f, &error) < 0) {
 		log_warn("user=<%s>: %s: %s", ss->ls->user, f->path, error);
 		*why_r = "NO [UNAVAILABLE] Cannot store the message.";

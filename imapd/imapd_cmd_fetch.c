@@ -16,6 +16,8 @@
  *	BODYSTRUCTURE, BODY[section]<partial>, BINARY[...], BINARY.SIZE,
  *	RFC822, RFC822.HEADER and RFC822.TEXT.  UID FETCH always returns
  *	UID; CHANGEDSINCE returns MODSEQ and only messages changed since.
+ *	With QRESYNC on, every FETCH response has UID, and the VANISHED
+ *	modifier first sends VANISHED (EARLIER) (imapd_qresync(3h)).
  *
  *	BODY[...] without .PEEK, BINARY[...], RFC822 and RFC822.TEXT set
  *	\Seen in a read-write mailbox, in one maildir transaction before
@@ -43,10 +45,12 @@
 #include "log.h"
 #include "login_session.h"
 #include "maildir.h"
+#include "maildir_cache.h"
 #include "mem.h"
 #include "stream.h"
 #include "imapd/imapd.h"
 #include "imapd/imapd_fetch.h"
+#include "imapd/imapd_qresync.h"
 
 #define CONTENT_ITEMS	(IMAPD_FETCH_ENVELOPE | IMAPD_FETCH_BODY \
 	| IMAPD_FETCH_BODYSTRUCTURE | IMAPD_FETCH_RFC822 \
@@ -236,10 +240,17 @@ load(struct fetch *fx, uint32_t uid)
 {
 	struct imapd_session *ss = fx->ss;
 	const char *error;
-	int ret = imapd_mbox_load(ss->sel, uid, &fx->data, &error);
+	struct imapd_msg_want want = {
+		.items = fx->items, .bodies = fx->cmd->u.fetch.bodies,
+		.nbodies = fx->cmd->u.fetch.nbodies,
+		.flags = 0,	/* must be what content_items() writes with */
+	};
+	struct imapd_msg *m;
+	int ret = imapd_msg_load(ss->cache, ss->sel, uid, &want, &fx->data,
+				 &m, &error);
 
 	if (ret == 0)
-		return imapd_msg_new(fx->data.data, fx->data.len);
+		return m;
 	if (ret > 0) {
 		fx->result |= FR_GONE;
 	} else {
@@ -302,6 +313,21 @@ fetch_all(struct fetch *fx, const size_t *idx, size_t n)
 	free(seen);
 }
 
+/*
+ * imapd_cache_flush - write what the folder cache learnt: at the end
+ * of a command (force), or once enough is pending.
+ */
+void
+imapd_cache_flush(struct imapd_session *ss, bool force)
+{
+	const char *error;
+
+	if (ss->cache != NULL && ss->sel != NULL
+	    && maildir_cache_flush(ss->cache, ss->sel, force, &error) < 0)
+		log_warn("user=<%s>: %s: cache: %s", ss->ls->user,
+			 ss->sel->path, error);
+}
+
 /* imapd_cmd_fetch - FETCH and UID FETCH */
 void
 imapd_cmd_fetch(struct imapd_session *ss, struct imapd_cmd *cmd)
@@ -309,20 +335,20 @@ imapd_cmd_fetch(struct imapd_session *ss, struct imapd_cmd *cmd)
 	struct fetch fx;
 	size_t *idx, n;
 
-	if (cmd->u.fetch.vanished) {
-		imapd_bad(&ss->io, cmd->tag, "VANISHED needs QRESYNC, which "
-			  "is not supported.");
-		return;
-	}
 	if (imapd_mbox_indices(ss, cmd->u.fetch.set, cmd->uid, &idx, &n) < 0) {
 		imapd_bad(&ss->io, cmd->tag, "Invalid message sequence "
 			  "number.");
 		return;
 	}
+	/* VANISHED (EARLIER) first (RFC 7162 section 3.2.6). */
+	if (imapd_qresync_fetch(ss, cmd) < 0)
+		return;
 	memset(&fx, 0, sizeof(fx));
 	fx.ss = ss;
 	fx.cmd = cmd;
 	fx.items = cmd->u.fetch.items | (cmd->uid ? IMAPD_FETCH_UID : 0);
+	if (ss->enabled & IMAPD_ENABLED_QRESYNC)
+		fx.items |= IMAPD_FETCH_UID;	/* RFC 7162 section 3.2.4 */
 	if (cmd->u.fetch.changedsince_set)
 		fx.items |= IMAPD_FETCH_MODSEQ;
 	if (fx.items & IMAPD_FETCH_MODSEQ)
@@ -336,6 +362,7 @@ imapd_cmd_fetch(struct imapd_session *ss, struct imapd_cmd *cmd)
 	buf_init(&fx.data, 0);
 	buf_init(&fx.out, 4096);
 	fetch_all(&fx, idx, n);
+	imapd_cache_flush(ss, true);
 	buf_release(&fx.data);
 	buf_release(&fx.out);
 	if (fx.result & FR_CTE)

@@ -18,7 +18,8 @@
  *	The set of names: every folder, every subscribed name, and every
  *	level above them (Maildir++ folders can exist without their
  *	parent), which is answered with \Noselect (\NonExistent in the
- *	extended syntax).  Attributes: \HasChildren or \HasNoChildren
+ *	extended syntax and after ENABLE IMAP4rev2).  Names are sent in
+ *	UTF-8 after ENABLE UTF8=ACCEPT or IMAP4rev2.  Attributes: \HasChildren or \HasNoChildren
  *	(RFC 3348), \Subscribed when asked (RETURN (SUBSCRIBED) or the
  *	SUBSCRIBED selection), and the special-use attributes of RFC
  *	6154 for the top-level folders Drafts, Sent, Trash, Junk and
@@ -325,7 +326,7 @@ list_line(struct imapd_session *ss, const char *verb, const struct entry *e,
 	buf_printf(&b, "* %s ", verb);
 	attributes(&b, e, extended, show_subscribed);
 	buf_printf(&b, " \"%c\" ", IMAPD_HIER_SEP);
-	imapd_mbox_name(&b, e->name);
+	imapd_mbox_name(&b, e->name, IMAPD_UTF8(ss));
 	if (childinfo)
 		buf_puts(&b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
 	buf_puts(&b, "\r\n");
@@ -377,7 +378,7 @@ static void
 list_names(struct imapd_session *ss, const struct imapd_cmd *cmd,
 	   const struct names *ns)
 {
-	bool ext = cmd->u.list.extended, childinfo;
+	bool ext = cmd->u.list.extended || IMAPD_REV2(ss), childinfo;
 	bool show_sub = (cmd->u.list.ret & IMAPD_LIST_RET_SUBSCRIBED)
 	    || (cmd->u.list.select & IMAPD_LIST_SEL_SUBSCRIBED);
 	struct matcher *m = xcalloc(cmd->u.list.npatterns + 1, sizeof(*m));

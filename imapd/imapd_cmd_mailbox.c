@@ -226,7 +226,7 @@ imapd_status_items(struct imapd_session *ss, const char *name,
 		ret = -1;
 	} else {
 		buf_puts(out, "* STATUS ");
-		imapd_mbox_name(out, name);
+		imapd_mbox_name(out, name, IMAPD_UTF8(ss));
 		buf_putc(out, ' ');
 		status_list(f, items, out);
 		buf_puts(out, "\r\n");

@@ -11,9 +11,14 @@
  * DESCRIPTION
  *	The small commands of the authenticated and selected states.
  *
- *	ENABLE (RFC 5161) knows CONDSTORE (RFC 7162); other names are
- *	ignored, as the RFC asks, and "* ENABLED" lists what this
- *	command turned on.
+ *	ENABLE (RFC 5161) knows CONDSTORE (RFC 7162), IMAP4rev2 (RFC
+ *	9051) and UTF8=ACCEPT (RFC 6855); other names are ignored, as the
+ *	RFC asks, and "* ENABLED" lists what this command turned on.
+ *	IMAP4rev2 drops \Recent at once (messages of the view lose it).
+ *	Both IMAP4rev2 and UTF8=ACCEPT make mailbox names UTF-8 both ways
+ *	and allow 8-bit octets in quoted strings (imapd_parse(3h)
+ *	IMAPD_PARSE_UTF8).  QRESYNC (RFC 7162) turns CONDSTORE on too;
+ *	expunges are then reported as VANISHED (imapd_qresync(3h)).
  *
  *	NAMESPACE (RFC 2342): one personal namespace, "" with "/" as the
  *	hierarchy separator; no other users' or shared namespaces.
@@ -29,7 +34,7 @@
  *	a time.
  * SEE ALSO
  *	RFC 3501 section 6.1 and 6.3, RFC 2177, RFC 2342, RFC 2971,
- *	RFC 5161
+ *	RFC 5161, RFC 6855, RFC 9051
  */
 #include "sys_defs.h"
 
@@ -69,6 +74,31 @@ imapd_cmd_logout(struct imapd_session *ss, struct imapd_cmd *cmd)
 	ss->done = true;
 }
 
+static const struct {
+	const char *name;
+	unsigned int bit;
+} enables[] = {
+	{"CONDSTORE", IMAPD_ENABLED_CONDSTORE},
+	{"IMAP4rev2", IMAPD_ENABLED_IMAP4REV2},
+	{"UTF8=ACCEPT", IMAPD_ENABLED_UTF8},
+	{"QRESYNC", IMAPD_ENABLED_QRESYNC},
+};
+
+/* imapd_enable_apply - what the enabled bits change in the session */
+void
+imapd_enable_apply(struct imapd_session *ss)
+{
+	if (ss->enabled & IMAPD_ENABLED_QRESYNC)
+		ss->enabled |= IMAPD_ENABLED_CONDSTORE;	/* RFC 7162 3.2.3 */
+	if (IMAPD_UTF8(ss))
+		ss->io.popts.flags |= IMAPD_PARSE_UTF8;
+	if (IMAPD_REV2(ss)) {
+		for (size_t i = 0; i < ss->count; i++)
+			ss->msgs[i].recent = false;
+		ss->recent = 0;
+	}
+}
+
 /* imapd_cmd_enable - RFC 5161 */
 void
 imapd_cmd_enable(struct imapd_session *ss, struct imapd_cmd *cmd)
@@ -78,12 +108,17 @@ imapd_cmd_enable(struct imapd_session *ss, struct imapd_cmd *cmd)
 	buf_init(&b, 64);
 	buf_puts(&b, "* ENABLED");
 	for (size_t i = 0; i < cmd->u.enable.count; i++) {
-		if (strcasecmp(cmd->u.enable.caps[i], "CONDSTORE") == 0
-		    && !(ss->enabled & IMAPD_ENABLED_CONDSTORE)) {
-			ss->enabled |= IMAPD_ENABLED_CONDSTORE;
-			buf_puts(&b, " CONDSTORE");
+		for (size_t k = 0; k < N_ELEMENTS(enables); k++) {
+			if (strcasecmp(cmd->u.enable.caps[i],
+				       enables[k].name) != 0
+			    || (ss->enabled & enables[k].bit))
+				continue;
+			ss->enabled |= enables[k].bit;
+			buf_putc(&b, ' ');
+			buf_puts(&b, enables[k].name);
 		}
 	}
+	imapd_enable_apply(ss);
 	buf_puts(&b, "\r\n");
 	imapd_send(&ss->io, b.data, b.len);
 	buf_release(&b);

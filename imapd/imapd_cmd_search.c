@@ -14,13 +14,21 @@
  *	The answer is "* SEARCH" with sequence numbers or UIDs, plus
  *	"(MODSEQ n)", the highest MODSEQ of the matches, when the search
  *	used a MODSEQ key (RFC 7162).  With RETURN (RFC 4731, ESEARCH) it
- *	is "* ESEARCH (TAG ...)" with MIN, MAX, COUNT and ALL as asked;
- *	SAVE (RFC 5182) is not supported.
+ *	is "* ESEARCH (TAG ...)" with MIN, MAX, COUNT and ALL as asked
+ *	(RETURN () means ALL).  After ENABLE IMAP4rev2 a SEARCH without
+ *	RETURN is answered as RETURN (ALL) (RFC 9051 section 6.4.4).
+ *
+ *	SAVE (RFC 5182) keeps the matches for "$" (imapd_searchres(3)):
+ *	all of them, or with MIN and/or MAX but neither ALL nor COUNT
+ *	only those (section 2.4).  SAVE alone sends no ESEARCH.  A failed
+ *	SEARCH with SAVE empties the saved result.  "$" in the search
+ *	keys means the result saved before this command.
  * SECURITY
  *	Runs as the mailbox owner.  One message is in memory at a time;
  *	the key tree's size and depth are bounded by the parser.
  * SEE ALSO
- *	RFC 3501, RFC 4731, RFC 7162, imapd_search(3h)
+ *	RFC 3501, RFC 4731, RFC 5182, RFC 7162, RFC 9051,
+ *	imapd_search(3h)
  */
 #include "sys_defs.h"
 
@@ -98,6 +106,7 @@ match_one(struct imapd_session *ss, const struct imapd_cmd *cmd,
 		.flags = imapd_flags_to_imap(v->flags), .recent = v->recent,
 		.keywords = names, .modseq = v->modseq,
 		.load = load_msg, .load_ctx = ld,
+		.cache = ss->cache, .folder = ss->sel, .cache_data = &ld->data,
 	};
 	const char *error;
 	int ret;
@@ -118,8 +127,10 @@ search_all(struct imapd_session *ss, const struct imapd_cmd *cmd,
 	   struct found *fd)
 {
 	struct imapd_search_opts opts = {
-		.tz = ss->tz, .rev1 = true, .max_seq = (uint32_t)ss->count,
+		.tz = ss->tz, .rev1 = !IMAPD_REV2(ss),
+		.max_seq = (uint32_t)ss->count,
 		.max_uid = ss->count > 0 ? ss->msgs[ss->count - 1].uid : 0,
+		.saved_uids = imapd_searchres_set(ss, ss->io.pool),
 	};
 	struct loader ld = {.ss = ss};
 
@@ -161,6 +172,29 @@ answer_esearch(const struct imapd_cmd *cmd, const struct found *fd,
 		buf_printf(b, " MODSEQ %llu", (unsigned long long)fd->modseq);
 }
 
+/* save - SEARCH RETURN (SAVE ...): the result for "$" */
+static void
+save(struct imapd_session *ss, const struct imapd_cmd *cmd,
+     const struct found *fd)
+{
+	unsigned int ret = cmd->u.search.ret;
+	uint32_t *uids = xreallocarray(NULL, fd->n + 1, sizeof(*uids));
+	size_t n = 0;
+
+	for (size_t k = 0; k < fd->n; k++) {
+		bool edge = (k == 0 && (ret & IMAPD_SEARCH_RET_MIN))
+		    || (k == fd->n - 1 && (ret & IMAPD_SEARCH_RET_MAX));
+
+		if ((ret & (IMAPD_SEARCH_RET_ALL | IMAPD_SEARCH_RET_COUNT))
+		    || !(ret & (IMAPD_SEARCH_RET_MIN | IMAPD_SEARCH_RET_MAX))
+		    || edge)
+			uids[n++] = cmd->uid ? fd->v[k]
+			    : ss->msgs[fd->v[k] - 1].uid;
+	}
+	imapd_searchres_save(ss, uids, n);
+	free(uids);
+}
+
 /* answer - "* SEARCH ..." or "* ESEARCH ..." */
 static void
 answer(struct imapd_session *ss, const struct imapd_cmd *cmd,
@@ -168,6 +202,9 @@ answer(struct imapd_session *ss, const struct imapd_cmd *cmd,
 {
 	struct buf b;
 
+	if (cmd->u.search.esearch
+	    && cmd->u.search.ret == IMAPD_SEARCH_RET_SAVE)
+		return;				/* RFC 5182 section 2.1 */
 	buf_init(&b, 64 + fd->n * 8);
 	if (cmd->u.search.esearch) {
 		answer_esearch(cmd, fd, &b);
@@ -193,17 +230,23 @@ imapd_cmd_search(struct imapd_session *ss, struct imapd_cmd *cmd)
 
 	if (cs != NULL && strcasecmp(cs, "UTF-8") != 0
 	    && strcasecmp(cs, "US-ASCII") != 0) {
+		if (cmd->u.search.ret & IMAPD_SEARCH_RET_SAVE)
+			imapd_searchres_clear(ss);
 		imapd_reply(ss, cmd, "NO [BADCHARSET (UTF-8 US-ASCII)] "
 			    "Unsupported charset.");
 		return;
 	}
-	if (cmd->u.search.ret & IMAPD_SEARCH_RET_SAVE) {
-		imapd_bad(&ss->io, cmd->tag, "SAVE is not supported.");
-		return;
+	if (!cmd->u.search.esearch && IMAPD_REV2(ss)) {
+		cmd->u.search.esearch = true;
+		cmd->u.search.ret = IMAPD_SEARCH_RET_ALL;
 	}
+	if (cmd->u.search.esearch && cmd->u.search.ret == 0)
+		cmd->u.search.ret = IMAPD_SEARCH_RET_ALL;	/* RETURN () */
 	if (cmd->u.search.has_modseq)
 		ss->enabled |= IMAPD_ENABLED_CONDSTORE;
 	search_all(ss, cmd, &fd);
+	if (cmd->u.search.ret & IMAPD_SEARCH_RET_SAVE)
+		save(ss, cmd, &fd);
 	answer(ss, cmd, &fd);
 	free(fd.v);
 	imapd_reply(ss, cmd, "OK SEARCH completed.");

@@ -13,7 +13,12 @@
  *	EXISTS, RECENT, UNSEEN (the first unseen message), UIDVALIDITY,
  *	UIDNEXT and HIGHESTMODSEQ (RFC 7162; the CONDSTORE parameter
  *	turns CONDSTORE on), and [READ-WRITE] or [READ-ONLY].  A failed
- *	SELECT leaves no mailbox selected.  QRESYNC is not supported.
+ *	SELECT leaves no mailbox selected.  After ENABLE IMAP4rev2 there
+ *	is no RECENT but a LIST response with the name (RFC 9051 6.3.2).
+ *	QRESYNC parameters (RFC 7162, after ENABLE QRESYNC) add VANISHED
+ *	(EARLIER) and FETCH responses (imapd_qresync(3h)); with QRESYNC
+ *	or IMAP4rev2 on, a SELECT while a mailbox is selected first sends
+ *	OK [CLOSED].
  *
  *	CLOSE removes the messages marked \Deleted, without EXPUNGE
  *	responses, unless the mailbox is read-only; UNSELECT (RFC 3691)
@@ -34,6 +39,7 @@
 #include "maildir.h"
 #include "mem.h"
 #include "imapd/imapd.h"
+#include "imapd/imapd_qresync.h"
 
 /* first_unseen - sequence number of the first unseen message, or 0 */
 static size_t
@@ -45,6 +51,21 @@ first_unseen(const struct imapd_session *ss)
 	return 0;
 }
 
+/* rev2_responses - IMAP4rev2: EXISTS and the name as LIST */
+static void
+rev2_responses(struct imapd_session *ss)
+{
+	struct buf b;
+
+	buf_init(&b, 64);
+	buf_printf(&b, "* %zu EXISTS\r\n* LIST () \"%c\" ", ss->count,
+		   IMAPD_HIER_SEP);
+	imapd_mbox_name(&b, ss->sel->name, true);
+	buf_puts(&b, "\r\n");
+	imapd_send(&ss->io, b.data, b.len);
+	buf_release(&b);
+}
+
 /* select_responses - the untagged responses of SELECT and EXAMINE */
 static void
 select_responses(struct imapd_session *ss)
@@ -53,8 +74,11 @@ select_responses(struct imapd_session *ss)
 	size_t unseen = first_unseen(ss);
 
 	imapd_mbox_send_flags(ss);
-	imapd_sendf(&ss->io, "* %zu EXISTS\r\n* %zu RECENT\r\n", ss->count,
-		    ss->recent);
+	if (IMAPD_REV2(ss))
+		rev2_responses(ss);	/* no RECENT; LIST (RFC 9051) */
+	else
+		imapd_sendf(&ss->io, "* %zu EXISTS\r\n* %zu RECENT\r\n",
+			    ss->count, ss->recent);
 	if (unseen > 0)
 		imapd_sendf(&ss->io, "* OK [UNSEEN %zu] First unseen.\r\n",
 			    unseen);
@@ -73,11 +97,14 @@ imapd_cmd_select(struct imapd_session *ss, struct imapd_cmd *cmd)
 	bool readonly = cmd->id == IMAPD_CMD_EXAMINE;
 	const char *error;
 
-	imapd_mbox_close(ss);
-	if (cmd->u.select.qresync) {
-		imapd_bad(&ss->io, cmd->tag, "QRESYNC is not supported.");
+	if (imapd_qresync_check(ss, cmd) < 0)
 		return;
-	}
+	/* RFC 7162 section 3.2.11, RFC 9051 section 7.1: CLOSED. */
+	if (ss->sel != NULL && (ss->enabled & (IMAPD_ENABLED_QRESYNC
+					       | IMAPD_ENABLED_IMAP4REV2)))
+		imapd_sendf(&ss->io, "* OK [CLOSED] Previous mailbox "
+			    "closed.\r\n");
+	imapd_mbox_close(ss);
 	if (cmd->u.select.condstore)
 		ss->enabled |= IMAPD_ENABLED_CONDSTORE;
 	if (!maildir_folder_exists(ss->root, name)) {
@@ -92,6 +119,7 @@ imapd_cmd_select(struct imapd_session *ss, struct imapd_cmd *cmd)
 		return;
 	}
 	select_responses(ss);
+	imapd_qresync_select(ss, cmd);
 	imapd_reply(ss, cmd, "OK [%s] %s completed.",
 		    readonly ? "READ-ONLY" : "READ-WRITE",
 		    readonly ? "EXAMINE" : "SELECT");

@@ -106,7 +106,7 @@ report(struct imapd_session *ss, const struct imapd_cmd *cmd,
 			continue;
 		buf_reset(&b);
 		buf_printf(&b, "* %zu FETCH (", i + 1);
-		if (cmd->uid)
+		if (cmd->uid || (ss->enabled & IMAPD_ENABLED_QRESYNC))
 			buf_printf(&b, "UID %lu ", (unsigned long)v->uid);
 		if (!cmd->u.store.silent) {
 			buf_puts(&b, "FLAGS ");

@@ -18,18 +18,26 @@
 #include <strings.h>
 
 #include "header.h"
+#include "maildir_cache.h"
 #include "mem.h"
 #include "mime.h"
 #include "rfc822addr.h"
 #include "imapd/imapd_fetch.h"
 
 struct imapd_msg {
-	const char *data;		/* the CR LF view */
+	const char *data;		/* the CR LF view (cached: header) */
 	size_t	len;
 	char	*copy;			/* the view when it is a copy */
 	struct pool *pool;
 	struct mime_part *root;		/* NULL until needed */
+	/* Made from a maildir_cache(3h) record instead of the file. */
+	bool	cached;
+	struct buf raw;			/* the record's bytes */
+	struct maildir_cache_rec rec;	/* pointing into raw */
 };
+
+static bool cached_field(struct imapd_msg *m, unsigned int type,
+			 struct buf *out, unsigned int flags);
 
 /* imapd_crlf_size - size of data with every bare LF made CR LF */
 size_t
@@ -93,6 +101,8 @@ imapd_msg_free(struct imapd_msg *m)
 		return;
 	pool_free(m->pool);
 	free(m->copy);
+	if (m->cached)
+		buf_release(&m->raw);
 	free(m);
 }
 
@@ -100,6 +110,8 @@ imapd_msg_free(struct imapd_msg *m)
 size_t
 imapd_msg_size(const struct imapd_msg *m)
 {
+	if (m->cached)
+		return (size_t)m->rec.vsize;
 	return m->len;
 }
 
@@ -228,6 +240,8 @@ imapd_fetch_envelope(struct imapd_msg *m, struct buf *out,
 {
 	struct imapd_writer w;
 
+	if (cached_field(m, IMAPD_CF_ENVELOPE, out, flags))
+		return;
 	imapd_w_init(&w, out, flags);
 	imapd_fetch_part_envelope(m->data, imapd_msg_root(m), &w);
 }
@@ -403,6 +417,9 @@ imapd_fetch_bodystructure(struct imapd_msg *m, struct buf *out,
 	struct imapd_writer w;
 	struct bs_ctx c;
 
+	if (cached_field(m, extended ? IMAPD_CF_BODYSTRUCTURE : IMAPD_CF_BODY,
+			 out, flags))
+		return;
 	imapd_w_init(&w, out, flags);
 	c.msg = m->data;
 	c.w = &w;
@@ -682,4 +699,44 @@ imapd_fetch_rfc822(struct imapd_msg *m, unsigned int item, struct buf *out,
 	else
 		imapd_str_literal(out, data, len);
 	buf_release(&tmp);
+}
+
+/*
+ * Messages made of a folder cache record (imapd_fetch_cache.c).
+ */
+
+/* cached_field - append a stored value; false when there is none */
+static bool
+cached_field(struct imapd_msg *m, unsigned int type, struct buf *out,
+	     unsigned int flags)
+{
+	if (!m->cached || flags != 0)
+		return false;
+	for (size_t i = 0; i < m->rec.nfields; i++)
+		if (m->rec.fields[i].type == type) {
+			buf_append(out, m->rec.fields[i].data,
+				   m->rec.fields[i].len);
+			return true;
+		}
+	return false;
+}
+
+/* imapd_msg_new_cached - a message made of a cache record */
+struct imapd_msg *
+imapd_msg_new_cached(struct buf *raw, const struct maildir_cache_rec *rec)
+{
+	struct imapd_msg *m = xcalloc(1, sizeof(*m));
+
+	m->cached = true;
+	m->raw = *raw;			/* rec points into it */
+	m->rec = *rec;
+	m->pool = pool_create();
+	for (size_t i = 0; i < rec->nfields; i++)
+		if (rec->fields[i].type == IMAPD_CF_HEADER) {
+			m->data = rec->fields[i].data;
+			m->len = rec->fields[i].len;
+		}
+	if (m->data == NULL)
+		m->data = "";
+	return m;
 }

@@ -83,6 +83,22 @@
  *	view or into tmp), 0 when the section does not exist, or
  *	IMAPD_FETCH_UNKNOWN_CTE.
  *
+ *	imapd_msg_load() gives the message for a FETCH or SEARCH of
+ *	uid: from the folder's maildir_cache(3h) when c is not NULL and
+ *	the record for this version of the file (unique name, size, mtime
+ *	by stat(2)) answers everything want asks for, else read from the
+ *	file into data (0, 1 when gone, -1).  A message read from a file
+ *	is recorded in c: its ENVELOPE, BODY and BODYSTRUCTURE (for flags
+ *	0), its RFC822.SIZE and its header section (CR LF, the blank line
+ *	included) without the bulky trace fields (Received, DKIM-Signature,
+ *	ARC-*, Authentication-Results and the like), unless that is longer
+ *	than IMAPD_CACHE_HEADER_MAX.  A message made from the cache
+ *	answers ENVELOPE, BODY, BODYSTRUCTURE, RFC822.SIZE, and for
+ *	the top level HEADER.FIELDS of fields that were kept (HEADER,
+ *	HEADER.FIELDS.NOT and RFC822.HEADER when nothing was left out)
+ *	byte for byte as the file would; imapd_msg_data() then gives the
+ *	header section only.  Output flags other than 0 bypass the cache.
+ *
  *	imapd_fetch_rfc822() appends "RFC822 ...", "RFC822.HEADER ..." or
  *	"RFC822.TEXT ..." for IMAPD_FETCH_RFC822, _HEADER and _TEXT, the
  *	same data as BODY[], BODY[HEADER] and BODY[TEXT].
@@ -106,8 +122,36 @@
 #include "imapd/imapd_string.h"
 
 #define IMAPD_FETCH_UNKNOWN_CTE	(-1)
+#define IMAPD_CACHE_HEADER_MAX	16384	/* larger headers: not cached */
+
+/* Field types and flags of the folder cache records. */
+#define IMAPD_CF_ENVELOPE	1
+#define IMAPD_CF_BODY		2
+#define IMAPD_CF_BODYSTRUCTURE	3
+#define IMAPD_CF_HEADER		4	/* CR LF header section, maybe cut */
+#define IMAPD_CR_HEADER_COMPLETE (1u << 0)	/* nothing left out */
 
 struct imapd_msg;
+struct maildir_cache;
+struct maildir_folder;
+
+/* What a command needs of a message (imapd_msg_load()). */
+struct imapd_msg_want {
+	unsigned int items;		/* IMAPD_FETCH_* */
+	const struct imapd_fetch_body *bodies;
+	size_t	nbodies;
+	const char *const *headers;	/* header fields SEARCH reads */
+	size_t	nheaders;
+	unsigned int flags;		/* IMAPD_STR_* of the output */
+};
+
+struct maildir_cache_rec;
+struct imapd_msg *imapd_msg_new_cached(struct buf *raw,
+				      const struct maildir_cache_rec *rec);
+int	imapd_msg_load(struct maildir_cache *c, struct maildir_folder *f,
+		       uint32_t uid, const struct imapd_msg_want *want,
+		       struct buf *data, struct imapd_msg **m_r,
+		       const char **error_r);
 
 struct imapd_msg *imapd_msg_new(const char *data, size_t len);
 void	imapd_msg_free(struct imapd_msg *m);

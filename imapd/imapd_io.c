@@ -91,7 +91,7 @@ io_limits(unsigned int state, struct imapd_reader_limits *lim)
 	lim->max_literal = (size_t)var_imapd_literal_size_limit;
 	lim->max_append = state == IMAPD_STATE_NOT_AUTH ? lim->max_literal
 	    : append_limit();
-	lim->flags = IMAPD_READER_LITERAL_PLUS;
+	lim->flags = IMAPD_READER_LITERAL_PLUS | IMAPD_READER_BINARY;
 }
 
 /* imapd_io_init - a command reader and writer on stream s */

@@ -20,7 +20,8 @@
  *	imapd_mbox_update() synchronises the folder and tells the client
  *	what changed since the view was last updated (RFC 3501 section
  *	7): messages that are gone are reported with EXPUNGE, highest
- *	sequence number first, when expunge_ok (never during FETCH,
+ *	sequence number first (once QRESYNC is on: one VANISHED with
+ *	their UIDs, RFC 7162 section 3.2.10), when expunge_ok (never during FETCH,
  *	STORE and SEARCH without UID, section 7.4.1); until then they
  *	stay in the view marked gone.  Changed flags are reported with
  *	FETCH (FLAGS) (and MODSEQ once CONDSTORE is on), preceded by a
@@ -31,12 +32,17 @@
  *
  *	\Recent (IMAP4rev1): a message is recent for the session that
  *	first sees it in new/ with the mailbox selected read-write; that
- *	session moves it to cur/.
+ *	session moves it to cur/.  After ENABLE IMAP4rev2 (RFC 9051) no
+ *	message is recent and no RECENT response is sent.
  *
  *	imapd_mbox_indices() turns a sequence set (or a UID set with uid)
  *	into view indices, ascending; a sequence number beyond the
  *	mailbox is an error (-1), UIDs that do not exist are left out.
- *	The array lives in the command's pool.
+ *	A set with "$" also takes the messages of the saved search
+ *	result (imapd_searchres(3), RFC 5182).  The array lives in the
+ *	command's pool.  imapd_mbox_name() writes a name in modified
+ *	UTF-7, or as UTF-8 once the client enabled UTF8=ACCEPT or
+ *	IMAP4rev2.  imapd_mbox_close() also forgets the saved result.
  *
  *	Flags: the Maildir letters D F R S T are \Draft \Flagged
  *	\Answered \Seen \Deleted, P is the keyword $Forwarded, and the
@@ -62,9 +68,12 @@
 #include "log.h"
 #include "login_session.h"
 #include "maildir.h"
+#include "maildir_cache.h"
 #include "mem.h"
+#include "params.h"
 #include "stream.h"
 #include "imapd/imapd.h"
+#include "imapd/imapd_qresync.h"
 #include "imapd/imapd_string.h"
 #include "imapd/imapd_utf7.h"
 
@@ -108,8 +117,8 @@ view_append(struct imapd_session *ss, const struct maildir_msg *m,
 	v->flags = m->flags;
 	v->keywords = m->keywords;
 	v->modseq = m->modseq;
-	v->recent = recent;
-	if (recent)
+	v->recent = recent && !IMAPD_REV2(ss);	/* no \Recent in rev2 */
+	if (v->recent)
 		ss->recent++;
 }
 
@@ -269,6 +278,9 @@ imapd_mbox_open(struct imapd_session *ss, const char *name, bool readonly,
 	ss->sel = f;
 	ss->readonly = readonly;
 	ss->uidvalidity = f->uidvalidity;
+	if (var_imapd_cache_max_size > 0)
+		ss->cache = maildir_cache_open(f, (uint64_t)
+					       var_imapd_cache_max_size);
 	return 0;
 }
 
@@ -276,6 +288,8 @@ imapd_mbox_open(struct imapd_session *ss, const char *name, bool readonly,
 void
 imapd_mbox_close(struct imapd_session *ss)
 {
+	maildir_cache_close(ss->cache, ss->sel);
+	ss->cache = NULL;
 	if (ss->sel != NULL)
 		maildir_folder_close(ss->sel);
 	ss->sel = NULL;
@@ -285,6 +299,7 @@ imapd_mbox_close(struct imapd_session *ss)
 	ss->recent = 0;
 	ss->kw_known = 0;
 	ss->readonly = false;
+	imapd_searchres_clear(ss);
 }
 
 /* mark_gone - view entries whose message left the folder */
@@ -311,9 +326,22 @@ send_expunges(struct imapd_session *ss)
 {
 	size_t i, k = 0;
 
-	for (i = ss->count; i > 0; i--)
-		if (ss->msgs[i - 1].gone)
-			imapd_sendf(&ss->io, "* %zu EXPUNGE\r\n", i);
+	if (ss->enabled & IMAPD_ENABLED_QRESYNC) {
+		/* RFC 7162 section 3.2.10: VANISHED instead of EXPUNGE. */
+		uint32_t *uids = xreallocarray(NULL, ss->count + 1,
+					       sizeof(*uids));
+
+		for (i = 0; i < ss->count; i++)
+			if (ss->msgs[i].gone)
+				uids[k++] = ss->msgs[i].uid;
+		imapd_vanished_send(ss, uids, k);
+		free(uids);
+		k = 0;
+	} else {
+		for (i = ss->count; i > 0; i--)
+			if (ss->msgs[i - 1].gone)
+				imapd_sendf(&ss->io, "* %zu EXPUNGE\r\n", i);
+	}
 	for (i = 0; i < ss->count; i++) {
 		if (ss->msgs[i].gone) {
 			if (ss->msgs[i].recent)
@@ -335,7 +363,10 @@ send_flag_change(struct imapd_session *ss, size_t i)
 	if ((v->keywords & ~ss->kw_known & named_keywords(ss->sel)) != 0)
 		imapd_mbox_send_flags(ss);
 	buf_init(&b, 128);
-	buf_printf(&b, "* %zu FETCH (FLAGS ", i + 1);
+	buf_printf(&b, "* %zu FETCH (", i + 1);
+	if (ss->enabled & IMAPD_ENABLED_QRESYNC)
+		buf_printf(&b, "UID %lu ", (unsigned long)v->uid);
+	buf_puts(&b, "FLAGS ");
 	imapd_flags_write(&b, ss->sel, v->flags, v->keywords, v->recent);
 	if (ss->enabled & IMAPD_ENABLED_CONDSTORE)
 		buf_printf(&b, " MODSEQ (%llu)", (unsigned long long)v->modseq);
@@ -389,7 +420,9 @@ report_new(struct imapd_session *ss)
 			    && !ss->readonly);
 		in_new |= f->msgs[j].in_new;
 	}
-	if (ss->count > before)
+	if (ss->count > before && IMAPD_REV2(ss))
+		imapd_sendf(&ss->io, "* %zu EXISTS\r\n", ss->count);
+	else if (ss->count > before)
 		imapd_sendf(&ss->io, "* %zu EXISTS\r\n* %zu RECENT\r\n",
 			    ss->count, ss->recent);
 	return in_new;
@@ -464,6 +497,21 @@ uid_indices(const struct imapd_session *ss, const struct imapd_seqset *set,
 	return n;
 }
 
+/* add_saved - union the saved result ("$") into sorted indices */
+static size_t
+add_saved(struct imapd_session *ss, size_t *idx, size_t n)
+{
+	bool *mark = pool_alloc(ss->io.pool, ss->count + 1);
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		mark[idx[i]] = true;
+	for (size_t i = 0; i < ss->count; i++)
+		if (mark[i] || imapd_searchres_has(ss, ss->msgs[i].uid))
+			idx[k++] = i;
+	return k;
+}
+
 /* imapd_mbox_indices - view indices of a set; 0, or -1: bad number */
 int
 imapd_mbox_indices(struct imapd_session *ss, const struct imapd_seqset *set,
@@ -490,6 +538,8 @@ imapd_mbox_indices(struct imapd_session *ss, const struct imapd_seqset *set,
 			     s <= res->ranges[r].hi; s++)
 				idx[n++] = (size_t)(s - 1);
 	}
+	if (set->saved)
+		n = add_saved(ss, idx, n);
 	*idx_r = idx;
 	*n_r = n;
 	return 0;
@@ -542,12 +592,16 @@ imapd_mbox_load(struct maildir_folder *f, uint32_t uid, struct buf *data,
 	return n < 0 ? -1 : 0;
 }
 
-/* imapd_mbox_name - a mailbox name for the client (modified UTF-7) */
+/* imapd_mbox_name - a mailbox name for the client (mUTF-7 or UTF-8) */
 void
-imapd_mbox_name(struct buf *out, const char *name)
+imapd_mbox_name(struct buf *out, const char *name, bool utf8)
 {
 	struct buf enc;
 
+	if (utf8) {			/* RFC 6855 section 3, RFC 9051 */
+		imapd_str_astring(out, name, strlen(name), IMAPD_STR_UTF8);
+		return;
+	}
 	buf_init(&enc, 64);
 	if (imapd_utf7_encode(name, strlen(name), &enc) < 0)
 		buf_sets(&enc, name);

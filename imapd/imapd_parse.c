@@ -177,6 +177,14 @@ imapd_parse_command(const struct imapd_raw_cmd *raw,
 		return imapd_lex_fail(&lx, IMAPD_ERR_EXTRA,
 				      "Unexpected extra arguments");
 	}
+	/*
+	 * RFC 3501 quoted strings are 7-bit, but clients in the field send
+	 * UTF-8 in them (SEARCH CHARSET UTF-8 "...") and Dovecot takes it:
+	 * refusing would break them for no safety gain (the bytes are
+	 * length-bounded data either way).  So 8-bit text is accepted
+	 * before ENABLE UTF8=ACCEPT too, as before; only the
+	 * UTF8=ACCEPT-only syntax (APPEND UTF8) needs the ENABLE.
+	 */
 	return 0;
 }
 

@@ -125,10 +125,13 @@
  *	message data, which points into the reader's buffer.
  *
  *	Strings: astring, string and nstring are atoms, quoted strings
- *	(with \" and \\ as the only escapes) or literals.  Quoted strings
- *	and literals may hold 8-bit octets (UTF-8, RFC 9051 and RFC
- *	6855); a NUL in one is refused, except in a literal8 APPEND
- *	message.  Strings come back NUL-terminated, with their length.
+ *	(with \" and \\ as the only escapes) or literals.  Literals may
+ *	hold 8-bit octets; atoms and quoted strings only with
+ *	IMAPD_PARSE_UTF8 (UTF-8, RFC 9051 and RFC 6855), else a command
+ *	that is otherwise valid is refused with BAD (LOGIN excepted: its
+ *	arguments come before any ENABLE).  A NUL in a string is refused,
+ *	except in a literal8 APPEND message.  Strings come back
+ *	NUL-terminated, with their length.
  *
  *	Mailbox names are decoded from modified UTF-7 (imapd_utf7(3h))
  *	into UTF-8, unless IMAPD_PARSE_UTF8 is set (the client enabled

@@ -6,7 +6,8 @@
  *	7162), CREATE (with USE, RFC 6154), DELETE, RENAME, SUBSCRIBE,
  *	UNSUBSCRIBE, LIST (RFC 5258 selection and return options, RFC
  *	5819 STATUS, RFC 6154 SPECIAL-USE), LSUB, STATUS and APPEND
- *	(several messages, RFC 3502; literal8, RFC 3516).
+ *	(several messages, RFC 3502; literal8, RFC 3516; "UTF8 (~{n})"
+ *	of RFC 6855 once IMAPD_PARSE_UTF8 is set).
  *
  *	Options are matched case-insensitively.  Unknown SELECT, CREATE
  *	and LIST options are BAD (RFC 4466 section 2, RFC 5258 section
@@ -16,7 +17,7 @@
  *	SUBSCRIBED is BAD.
  * SEE ALSO
  *	RFC 3501, RFC 9051, RFC 4466, RFC 7162, RFC 6154, RFC 5258,
- *	RFC 5819, RFC 3502, RFC 3516
+ *	RFC 5819, RFC 3502, RFC 3516, RFC 6855
  */
 #include "sys_defs.h"
 
@@ -348,6 +349,36 @@ imapd_parse_status(struct imapd_lex *lx, struct imapd_cmd *cmd)
 	return 0;
 }
 
+/* append_utf8 - "UTF8" SP "(" literal8 ")" (RFC 6855 section 4) */
+static int
+append_utf8(struct imapd_lex *lx, struct imapd_append_msg *msg)
+{
+	struct imapd_str data;
+	const char *w;
+	size_t len;
+
+	if (imapd_lex_word(lx, &w, &len) < 0)
+		return -1;
+	if (!imapd_lex_word_is(w, len, "UTF8"))
+		return imapd_lex_unexpected(lx, "Message must be a literal");
+	if (!(lx->opts->flags & IMAPD_PARSE_UTF8))
+		return imapd_lex_fail(lx, IMAPD_ERR_SYNTAX,
+				      "UTF8 needs ENABLE UTF8=ACCEPT");
+	if (imapd_lex_sp(lx) < 0 || imapd_lex_char(lx, '(') < 0)
+		return -1;
+	if (imapd_lex_peek(lx) != LEX_LIT)
+		return imapd_lex_unexpected(lx, "Message must be a literal8");
+	if (imapd_lex_string(lx, LEX_STR_BINARY | LEX_STR_NOCOPY, &data) < 0)
+		return -1;
+	if (!lx->last_binary)
+		return imapd_lex_fail(lx, IMAPD_ERR_SYNTAX,
+				      "UTF8 data must be a literal8");
+	msg->data = data.data;
+	msg->size = data.len;
+	msg->binary = true;
+	return imapd_lex_close(lx);
+}
+
 /* append_msg - [flag-list SP] [date-time SP] (literal / literal8) */
 static int
 append_msg(struct imapd_lex *lx, struct imapd_append_msg *msg)
@@ -365,6 +396,8 @@ append_msg(struct imapd_lex *lx, struct imapd_append_msg *msg)
 			return -1;
 		msg->has_date = true;
 	}
+	if (imapd_lex_peek(lx) == 'U' || imapd_lex_peek(lx) == 'u')
+		return append_utf8(lx, msg);
 	if (imapd_lex_peek(lx) != LEX_LIT)
 		return imapd_lex_unexpected(lx, "Message must be a literal");
 	if (imapd_lex_string(lx, LEX_STR_BINARY | LEX_STR_NOCOPY, &data) < 0)

@@ -506,15 +506,81 @@ eval_key(const struct eval *e, const struct imapd_search_key *k,
 	return e->full ? eval_msg(e, k) : TRI_UNKNOWN;
 }
 
+#define HEADER_NAMES_MAX 32
+
+/*
+ * header_names - the header fields a key tree reads; false when it
+ * reads more than headers (BODY, TEXT) or too many names.
+ */
+static bool
+header_names(const struct imapd_search_key *k, const char **names,
+	     size_t *n, unsigned int depth)
+{
+	const struct imapd_search_key *c;
+
+	if (k == NULL || depth > IMAPD_SEARCH_DEPTH_MAX * 2 + 2)
+		return false;
+	switch (k->type) {
+	case IMAPD_SK_AND:
+		for (c = k->u.child; c != NULL; c = c->next)
+			if (!header_names(c, names, n, depth + 1))
+				return false;
+		return true;
+	case IMAPD_SK_OR:
+		return header_names(k->u.or.a, names, n, depth + 1)
+		    && header_names(k->u.or.b, names, n, depth + 1);
+	case IMAPD_SK_NOT:
+		return header_names(k->u.child, names, n, depth + 1);
+	case IMAPD_SK_BODY:
+	case IMAPD_SK_TEXT:
+		return false;
+	case IMAPD_SK_SENTBEFORE:
+	case IMAPD_SK_SENTON:
+	case IMAPD_SK_SENTSINCE:
+		if (*n >= HEADER_NAMES_MAX)
+			return false;
+		names[(*n)++] = "Date";
+		return true;
+	default:
+		if (!needs_msg(k->type))
+			return true;
+		if (*n >= HEADER_NAMES_MAX)
+			return false;
+		names[(*n)++] = header_name_of(k);
+		return true;
+	}
+}
+
+/* load_cached - the message from the folder cache when headers do */
+static int
+load_cached(struct imapd_search_msg *sm, const struct imapd_search_key *key)
+{
+	const char *names[HEADER_NAMES_MAX];
+	struct imapd_msg_want want = {.headers = names};
+	const char *error;
+
+	if (!header_names(key, names, &want.nheaders, 0))
+		return 1;
+	if (imapd_msg_load(sm->cache, sm->folder, sm->uid, &want,
+			   sm->cache_data, &sm->msg, &error) != 0)
+		return -1;
+	sm->own_msg = true;
+	return 0;
+}
+
 /* load_msg - make sm->msg available */
 static int
-load_msg(struct imapd_search_msg *sm)
+load_msg(struct imapd_search_msg *sm, const struct imapd_search_key *key)
 {
 	const char *data;
 	size_t len;
+	int ret;
 
 	if (sm->msg != NULL)
 		return 0;
+	if (sm->cache != NULL && sm->folder != NULL && sm->cache_data != NULL
+	    && (ret = load_cached(sm, key)) <= 0)
+		return ret;
 	if (sm->load == NULL || sm->load(sm->load_ctx, &data, &len) < 0)
 		return -1;
 	sm->msg = imapd_msg_new(data, len);
@@ -533,7 +599,7 @@ imapd_search_match(const struct imapd_search_key *key,
 
 	r = eval_key(&e, key, 0);
 	if (r == TRI_UNKNOWN) {
-		if (load_msg(sm) < 0)
+		if (load_msg(sm, key) < 0)
 			return -1;
 		e.full = true;
 		r = eval_key(&e, key, 0);

@@ -29,7 +29,12 @@
  *	message is loaded (sm.msg, or sm.load() to get its bytes) and
  *	parsed only when that pass cannot decide.  A loaded message stays
  *	in sm.msg for the next call; imapd_search_msg_release() frees it
- *	if this module loaded it.
+ *	if this module loaded it.  With sm.cache, sm.folder and
+ *	sm.cache_data set, a tree whose message keys read only header
+ *	fields (FROM, TO, CC, BCC, SUBJECT, HEADER, SENT*; not BODY or
+ *	TEXT) takes the message from imapd_msg_load() of imapd_fetch(3h),
+ *	which answers from the folder cache when it holds those fields
+ *	(and records the message when it reads the file).
  *
  *	Keys:
  *	.IP \(bu
@@ -115,6 +120,10 @@ struct imapd_search_msg {
 	int	(*load)(void *ctx, const char **data_r, size_t *len_r);
 	void	*load_ctx;
 	bool	own_msg;		/* msg was made here */
+	/* Optional: the folder cache, for keys that read headers only. */
+	struct maildir_cache *cache;
+	struct maildir_folder *folder;
+	struct buf *cache_data;		/* holds a message read for it */
 };
 
 int	imapd_search_match(const struct imapd_search_key *key,

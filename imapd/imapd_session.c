@@ -219,6 +219,7 @@ imapd_session_serve(struct stream *s, const char *peer UNUSED,
 		return;
 	}
 	imapd_io_init(&ss.io, ss.ls->client, IMAPD_STATE_AUTH);
+	imapd_enable_apply(&ss);
 	if (!ss.ls->relay)
 		imapd_tagged(&ss.io, op.tag.data, "OK [CAPABILITY %s] Logged "
 			     "in.", imapd_capa_session());
@@ -236,6 +237,7 @@ imapd_session_serve(struct stream *s, const char *peer UNUSED,
 	imapd_flush(&ss.io);
 	session_log(&ss);
 	imapd_mbox_close(&ss);
+	imapd_searchres_clear(&ss);
 	imapd_io_free(&ss.io);
 	login_session_free(ss.ls);
 	buf_release(&op.tag);

@@ -59,9 +59,11 @@
  *	Petrel's own files (never message files, never folders):
  *	root/petrel-uidvalidity	the last UIDVALIDITY handed out
  *	root/petrel-subscriptions	subscribed folder names
- *	FOLDER/petrel-uidlist	UIDs, MODSEQs and cached sizes
+ *	FOLDER/petrel-uidlist	UIDs, MODSEQs, cached sizes, expunge history
  *	FOLDER/petrel-uidlist.lock	the dot-lock of the folder's metadata
  *	FOLDER/petrel-keywords	keyword letters and their names
+ *	FOLDER/petrel-cache*	imapd's folder cache (maildir_cache(3h)):
+ *				derived data only, deleted at will
  *	root/petrel-subscriptions.lock	its dot-lock
  *	root/petrel-tmp.UNIQUE	a folder being created or deleted
  *	Every one of them is replaced atomically: written under a
@@ -125,14 +127,18 @@
  * UID LIST
  *	FOLDER/petrel-uidlist is text, every line ending in LF:
  *
- *	  V2 UIDVALIDITY UIDNEXT HIGHESTMODSEQ COUNT
+ *	  V3 UIDVALIDITY UIDNEXT HIGHESTMODSEQ COUNT FLOOR HCOUNT
  *	  UID MODSEQ SIZE VSIZE DIR/NAME
+ *	  ...
+ *	  E MODSEQ UIDSET
  *	  ...
  *
  *	The first line: UIDVALIDITY (1 .. 2^32-1), UIDNEXT (1 .. 2^32-1,
  *	greater than every UID in the list), HIGHESTMODSEQ (0 .. 2^63-1,
- *	at least every MODSEQ in the list) and COUNT, the number of
- *	message lines that follow.  Then one line per message, in strictly
+ *	at least every MODSEQ in the list), COUNT, the number of
+ *	message lines that follow, FLOOR and HCOUNT, the number of
+ *	expunge history lines after the messages (see EXPUNGE HISTORY).
+ *	Then one line per message, in strictly
  *	ascending UID order: the UID, its MODSEQ (1 .. HIGHESTMODSEQ), the
  *	file size, the CRLF size or "-" when not yet known, and the file
  *	name as last seen, "new/NAME" or "cur/NAME" (NAME as in FILE
@@ -140,7 +146,9 @@
  *	decimal without sign or leading zeros.  No unique name appears
  *	twice.  Anything else (garbage, a missing last LF, a wrong COUNT,
  *	UIDs out of order or repeated, UIDNEXT not above the last UID)
- *	makes the list corrupt.
+ *	makes the list corrupt.  The older format "V2 UIDVALIDITY UIDNEXT
+ *	HIGHESTMODSEQ COUNT" with message lines only is still read (its
+ *	history floor is its HIGHESTMODSEQ); Petrel writes V3.
  *
  *	A missing (while the folder has messages) or corrupt list is
  *	rebuilt from the directories with a NEW UIDVALIDITY and a warning;
@@ -149,6 +157,25 @@
  *	decimal number and LF), which is then updated: a folder deleted and
  *	created again, or rebuilt, in the same second still gets a larger
  *	value.
+ * EXPUNGE HISTORY
+ *	For QRESYNC (RFC 7162) a folder remembers which UIDs left it at
+ *	which MODSEQ: every expunge (maildir_expunge(), a move out, and a
+ *	message found gone by a sync) adds the UIDs with the folder's
+ *	HIGHESTMODSEQ after that change, when the list is written.  A
+ *	history line "E MODSEQ UIDSET" holds one MODSEQ (ascending from
+ *	line to line, above FLOOR, at most HIGHESTMODSEQ) and its UIDs as
+ *	ascending ranges "A" or "A:B" (A < B) separated by ",", never
+ *	adjacent or overlapping, all below UIDNEXT and none a UID of a
+ *	message line.  FLOOR (at most HIGHESTMODSEQ) says that every
+ *	expunge with a MODSEQ above it is in the history.  The history is
+ *	bounded: beyond maildir_history_max ranges (default
+ *	MAILDIR_HISTORY_MAX) the oldest lines are dropped and FLOOR rises
+ *	to the last one dropped.  maildir_vanished() answers "which UIDs
+ *	left since MODSEQ m": from the history when m >= FLOOR, otherwise
+ *	every UID below UIDNEXT that is not in the folder (a superset,
+ *	which RFC 7162 allows).  A rebuilt list (new UIDVALIDITY) starts
+ *	with FLOOR 0 and no history.  HIGHESTMODSEQ is at least 1 once a
+ *	list is written, as RFC 7162 section 3.1.2.1 requires.
  * SYNCHRONISATION
  *	maildir_sync() reads new/ and cur/ with readdir(3) and matches the
  *	names against the list by unique name.  A name not in the list is
@@ -383,12 +410,31 @@ struct maildir_msg {
 	size_t	base_len;		/* unique name: base_len at name + 4 */
 };
 
+/* Expunge history: UIDs first..last left at modseq. */
+struct maildir_vanished {
+	uint64_t modseq;
+	uint32_t first;
+	uint32_t last;
+};
+
+struct maildir_uidrange {
+	uint32_t first;
+	uint32_t last;
+};
+
+#define MAILDIR_HISTORY_MAX	2000	/* ranges kept (see EXPUNGE HISTORY) */
+
+extern size_t maildir_history_max;	/* default MAILDIR_HISTORY_MAX */
+
 struct maildir_uidlist {
 	uint32_t uidvalidity;
 	uint32_t uidnext;
 	uint64_t highestmodseq;
 	struct maildir_msg *msgs;	/* ascending UID */
 	size_t	count;
+	uint64_t history_floor;		/* complete above this MODSEQ */
+	struct maildir_vanished *history;	/* ascending MODSEQ, UID */
+	size_t	history_count;
 };
 
 int	maildir_uidlist_parse(const char *data, size_t len,
@@ -443,6 +489,17 @@ int	maildir_sync(struct maildir_folder *f, unsigned int flags,
 size_t	maildir_expunged(const struct maildir_folder *f,
 			 const uint32_t **uids_r);
 void	maildir_expunged_clear(struct maildir_folder *f);
+
+/*
+ * Expunge history (see EXPUNGE HISTORY): the UIDs that left after
+ * modseq, as ascending, merged ranges in *ranges_r (to free; NULL when
+ * none); returns their number.  Exact when modseq >= the history floor,
+ * else every UID below UIDNEXT that is not in the view.  Reflects the
+ * last sync.
+ */
+size_t	maildir_vanished(const struct maildir_folder *f, uint64_t modseq,
+			 struct maildir_uidrange **ranges_r);
+uint64_t maildir_history_floor(const struct maildir_folder *f);
 
 /* A message by UID (binary search), or NULL. */
 struct maildir_msg *maildir_msg_by_uid(const struct maildir_folder *f,

@@ -66,6 +66,13 @@ struct maildir_private {
 	size_t	n_expunged;
 	size_t	expunged_cap;
 	struct htable *warned;		/* bad names already warned about */
+	/* Expunge history (maildir.h, EXPUNGE HISTORY). */
+	uint64_t hist_floor;
+	struct maildir_vanished *hist;	/* ascending MODSEQ, then UID */
+	size_t	hist_count;
+	uint32_t *pending;		/* removed under this lock */
+	size_t	n_pending;
+	size_t	pending_cap;
 };
 
 /* maildir.c */
@@ -104,6 +111,7 @@ void	md_msgs_compact(struct maildir_folder *f);
 void	md_expunged_add(struct maildir_folder *f, uint32_t uid);
 uint64_t md_modseq_next(struct maildir_folder *f);
 void	md_msg_set_name(struct maildir_msg *msg, const char *name);
+void	md_history_free(struct maildir_folder *f);
 
 /* maildir_sync.c */
 int	md_scan(struct maildir_folder *f, unsigned int flags,

@@ -678,6 +678,7 @@ maildir_folder_close(struct maildir_folder *f)
 	free(f->msgs);
 	md_keywords_clear(f);
 	free(f->priv->expunged);
+	md_history_free(f);
 	htable_free(f->priv->warned, NULL);
 	free(f->priv);
 	free(f->root);

@@ -7,6 +7,13 @@
  *	is pure and strict, since a list that is accepted wrongly can hand
  *	out a UID twice.
  *
+ *	Version 3 adds the expunge history (maildir.h, EXPUNGE HISTORY)
+ *	after the message lines; version 2 lists are still read.
+ *	md_msg_remove() notes each UID that leaves while the folder is
+ *	locked, and md_leave() adds them to the history at the folder's
+ *	HIGHESTMODSEQ (raised by the change) before writing the list;
+ *	maildir_vanished() answers from it.
+ *
  *	md_enter() and md_leave() bracket every change to a folder: enter
  *	takes the dot-lock and brings the view up to date with the list on
  *	disk (re-reading it only when its inode, size or mtime changed, and
@@ -44,6 +51,7 @@
 #define MIN_LINE	14		/* "1 1 0 - cur/x\n" */
 
 unsigned int maildir_lock_timeout_ms = 10000;
+size_t	maildir_history_max = MAILDIR_HISTORY_MAX;
 
 /* number - decimal, no sign, no leading zero, at most max */
 static bool
@@ -79,15 +87,21 @@ field(const char **pp, const char *end, uint64_t max, uint64_t *value_r)
 	return true;
 }
 
-/* parse_header - "V2 UIDVALIDITY UIDNEXT HIGHESTMODSEQ COUNT" */
+/*
+ * parse_header - "V3 UIDVALIDITY UIDNEXT HIGHESTMODSEQ COUNT FLOOR HCOUNT",
+ * or "V2" and the first four
+ */
 static bool
 parse_header(const char *p, const char *end, struct maildir_uidlist *list,
-	     uint64_t *count_r)
+	     uint64_t *count_r, uint64_t *hcount_r)
 {
-	uint64_t v, n, m;
+	uint64_t v, n, m, fl;
+	bool v3;
 
-	if (end - p < 3 || memcmp(p, "V2 ", 3) != 0)
+	if (end - p < 3 || (memcmp(p, "V2 ", 3) != 0
+			    && memcmp(p, "V3 ", 3) != 0))
 		return false;
+	v3 = p[1] == '3';
 	p += 3;
 	if (!field(&p, end, UINT32_MAX, &v) || v == 0)
 		return false;
@@ -98,7 +112,15 @@ parse_header(const char *p, const char *end, struct maildir_uidlist *list,
 	if (!field(&p, end, MAILDIR_MODSEQ_MAX, &m))
 		return false;
 	list->highestmodseq = m;
-	return number(&p, end, SIZE_MAX, count_r) && p == end;
+	*hcount_r = 0;
+	if (!v3) {
+		list->history_floor = m;	/* nothing known before */
+		return number(&p, end, SIZE_MAX, count_r) && p == end;
+	}
+	if (!field(&p, end, SIZE_MAX, count_r) || !field(&p, end, m, &fl))
+		return false;
+	list->history_floor = fl;
+	return number(&p, end, SIZE_MAX, hcount_r) && p == end;
 }
 
 /* parse_line - "UID MODSEQ SIZE VSIZE DIR/NAME" */
@@ -156,18 +178,95 @@ check_unique(const struct maildir_uidlist *list)
 	return ok;
 }
 
+/* uid_present - does the list hold a message with a UID in first..last? */
+static bool
+uid_present(const struct maildir_uidlist *list, uint32_t first,
+	    uint32_t last)
+{
+	size_t lo = 0, hi = list->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (list->msgs[mid].uid < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < list->count && list->msgs[lo].uid <= last;
+}
+
+/* history_push - one more range at the end of a history array */
+static void
+history_push(struct maildir_vanished **v, size_t *n, size_t *cap,
+	     uint64_t modseq, uint32_t first, uint32_t last)
+{
+	if (*n == *cap) {
+		size_t c = *cap < 16 ? 16 : *cap;
+
+		if (size_mul(c, 2, &c) < 0)
+			log_fatal("maildir: expunge history too large");
+		*v = xreallocarray(*v, c, sizeof(**v));
+		*cap = c;
+	}
+	(*v)[*n].modseq = modseq;
+	(*v)[*n].first = first;
+	(*v)[*n].last = last;
+	(*n)++;
+}
+
+/* parse_history - "E MODSEQ A[:B][,A[:B]]..." (after the messages) */
+static bool
+parse_history(const char *p, const char *end, struct maildir_uidlist *list,
+	      size_t *cap)
+{
+	uint64_t modseq, a, b, prev_last = 0;
+	uint64_t prev = list->history_count > 0 ?
+	    list->history[list->history_count - 1].modseq :
+	    list->history_floor;
+	bool first_range = true;
+
+	if (end - p < 2 || memcmp(p, "E ", 2) != 0)
+		return false;
+	p += 2;
+	if (!field(&p, end, list->highestmodseq, &modseq) || modseq <= prev)
+		return false;
+	for (;;) {
+		if (!number(&p, end, UINT32_MAX, &a) || a == 0)
+			return false;
+		b = a;
+		if (p < end && *p == ':') {
+			p++;
+			if (!number(&p, end, UINT32_MAX, &b) || b <= a)
+				return false;
+		}
+		if (b >= list->uidnext || (!first_range && a <= prev_last + 1)
+		    || uid_present(list, (uint32_t)a, (uint32_t)b))
+			return false;
+		history_push(&list->history, &list->history_count, cap,
+			     modseq, (uint32_t)a, (uint32_t)b);
+		prev_last = b;
+		first_range = false;
+		if (p == end)
+			return true;
+		if (*p != ',')
+			return false;
+		p++;
+	}
+}
+
 /* maildir_uidlist_parse - bytes to list (pure) */
 int
 maildir_uidlist_parse(const char *data, size_t len,
 		      struct maildir_uidlist *list, const char **error_r)
 {
 	const char *p = data, *end = data + len, *nl;
-	uint64_t count;
-	size_t cap, line = 1;
+	uint64_t count, hcount;
+	size_t cap, hcap = 0, hlines = 0, line = 1;
 
 	memset(list, 0, sizeof(*list));
 	if ((nl = memchr(p, '\n', len)) == NULL
-	    || !parse_header(p, nl, list, &count))
+	    || !parse_header(p, nl, list, &count, &hcount))
 		return md_fail(error_r, "bad header line");
 	/* Never trust COUNT for the allocation. */
 	cap = count < len / MIN_LINE + 1 ? (size_t)count : len / MIN_LINE + 1;
@@ -178,6 +277,14 @@ maildir_uidlist_parse(const char *data, size_t len,
 		line++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			goto bad;	/* truncated: no final LF */
+		if (list->count == count) {
+			/* The messages are done: history lines. */
+			if (hlines == hcount
+			    || !parse_history(p, nl, list, &hcap))
+				goto bad;
+			hlines++;
+			continue;
+		}
 		if (list->count >= cap) {
 			if (size_mul(cap < 8 ? 8 : cap, 2, &cap) < 0)
 				goto bad;
@@ -196,6 +303,11 @@ maildir_uidlist_parse(const char *data, size_t len,
 		return md_fail(error_r, "%zu messages, header says %" PRIu64,
 			       line - 1, count);
 	}
+	if (hlines != hcount) {
+		maildir_uidlist_free(list);
+		return md_fail(error_r, "%zu history lines, header says %"
+			       PRIu64, hlines, hcount);
+	}
 	if (!check_unique(list)) {
 		maildir_uidlist_free(list);
 		return md_fail(error_r, "a unique name appears twice");
@@ -206,13 +318,29 @@ bad:
 	return md_fail(error_r, "bad line %zu", line);
 }
 
+/* history_lines - how many "E" lines a history takes */
+static size_t
+history_lines(const struct maildir_vanished *h, size_t n)
+{
+	size_t lines = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || h[i].modseq != h[i - 1].modseq)
+			lines++;
+	return lines;
+}
+
 /* maildir_uidlist_format - list to bytes */
 void
 maildir_uidlist_format(const struct maildir_uidlist *list, struct buf *out)
 {
-	buf_printf(out, "V2 %" PRIu32 " %" PRIu32 " %" PRIu64 " %zu\n",
-		   list->uidvalidity, list->uidnext, list->highestmodseq,
-		   list->count);
+	const struct maildir_vanished *h = list->history;
+	size_t hn = list->history_count;
+
+	buf_printf(out, "V3 %" PRIu32 " %" PRIu32 " %" PRIu64 " %zu %" PRIu64
+		   " %zu\n", list->uidvalidity, list->uidnext,
+		   list->highestmodseq, list->count, list->history_floor,
+		   history_lines(h, hn));
 	for (size_t i = 0; i < list->count; i++) {
 		const struct maildir_msg *m = &list->msgs[i];
 
@@ -225,9 +353,20 @@ maildir_uidlist_format(const struct maildir_uidlist *list, struct buf *out)
 		buf_puts(out, m->name);
 		buf_putc(out, '\n');
 	}
+	for (size_t i = 0; i < hn; i++) {
+		if (i == 0 || h[i].modseq != h[i - 1].modseq)
+			buf_printf(out, "E %" PRIu64 " ", h[i].modseq);
+		else
+			buf_putc(out, ',');
+		buf_printf(out, "%" PRIu32, h[i].first);
+		if (h[i].last != h[i].first)
+			buf_printf(out, ":%" PRIu32, h[i].last);
+		if (i + 1 == hn || h[i + 1].modseq != h[i].modseq)
+			buf_putc(out, '\n');
+	}
 }
 
-/* maildir_uidlist_free - free the messages, keep the header */
+/* maildir_uidlist_free - free the messages and history, keep the header */
 void
 maildir_uidlist_free(struct maildir_uidlist *list)
 {
@@ -236,6 +375,9 @@ maildir_uidlist_free(struct maildir_uidlist *list)
 	free(list->msgs);
 	list->msgs = NULL;
 	list->count = 0;
+	free(list->history);
+	list->history = NULL;
+	list->history_count = 0;
 }
 
 /* now_ms - monotonic milliseconds */
@@ -488,10 +630,22 @@ md_msg_remove(struct maildir_folder *f, size_t index)
 {
 	struct maildir_msg *m = &f->msgs[index];
 
+	struct maildir_private *priv = f->priv;
+
 	md_expunged_add(f, m->uid);
+	if (priv->n_pending == priv->pending_cap) {
+		size_t cap = priv->pending_cap < 16 ? 16 : priv->pending_cap;
+
+		if (size_mul(cap, 2, &cap) < 0)
+			log_fatal("maildir: too many expunges");
+		priv->pending = xreallocarray(priv->pending, cap,
+					      sizeof(*priv->pending));
+		priv->pending_cap = cap;
+	}
+	priv->pending[priv->n_pending++] = m->uid;
 	free(m->name);
 	m->name = NULL;			/* the UID stays for searching */
-	f->priv->dirty = true;
+	priv->dirty = true;
 }
 
 /* md_msgs_compact - drop removed messages */
@@ -545,6 +699,165 @@ md_msg_set_name(struct maildir_msg *msg, const char *name)
 	maildir_msg_from_name(msg);
 }
 
+/* range_cmp - qsort: ranges by first UID */
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct maildir_uidrange *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* ranges_merge - sort and merge overlapping or adjacent ranges */
+static size_t
+ranges_merge(struct maildir_uidrange *r, size_t n)
+{
+	size_t o = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(r, n, sizeof(*r), range_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (r[i].first <= r[o].last
+		    || r[i].first - r[o].last == 1) {
+			if (r[i].last > r[o].last)
+				r[o].last = r[i].last;
+		} else {
+			r[++o] = r[i];
+		}
+	}
+	return o + 1;
+}
+
+/* history_trim - keep at most maildir_history_max ranges */
+static void
+history_trim(struct maildir_private *priv)
+{
+	while (priv->hist_count > maildir_history_max) {
+		uint64_t m = priv->hist[0].modseq;
+		size_t k = 0;
+
+		while (k < priv->hist_count && priv->hist[k].modseq == m)
+			k++;
+		memmove(priv->hist, priv->hist + k,
+			(priv->hist_count - k) * sizeof(*priv->hist));
+		priv->hist_count -= k;
+		priv->hist_floor = m;
+	}
+}
+
+/* history_record - the UIDs removed under this lock, at HIGHESTMODSEQ */
+static void
+history_record(struct maildir_folder *f)
+{
+	struct maildir_private *priv = f->priv;
+	struct maildir_uidrange *r;
+	size_t start = priv->hist_count, n = 0;
+	uint64_t modseq;
+
+	if (f->highestmodseq <= priv->hist_floor)
+		(void)md_modseq_next(f);	/* never at the floor */
+	modseq = f->highestmodseq;
+	/* Merge with the last line when it has the same MODSEQ. */
+	if (start > 0 && priv->hist[start - 1].modseq >= modseq) {
+		modseq = priv->hist[start - 1].modseq;
+		while (start > 0 && priv->hist[start - 1].modseq == modseq)
+			start--;
+	}
+	r = xreallocarray(NULL, priv->hist_count - start + priv->n_pending,
+			  sizeof(*r));
+	for (size_t i = start; i < priv->hist_count; i++) {
+		r[n].first = priv->hist[i].first;
+		r[n++].last = priv->hist[i].last;
+	}
+	for (size_t i = 0; i < priv->n_pending; i++) {
+		r[n].first = r[n].last = priv->pending[i];
+		n++;
+	}
+	n = ranges_merge(r, n);
+	priv->hist = xreallocarray(priv->hist, start + n, sizeof(*priv->hist));
+	for (size_t i = 0; i < n; i++) {
+		priv->hist[start + i].modseq = modseq;
+		priv->hist[start + i].first = r[i].first;
+		priv->hist[start + i].last = r[i].last;
+	}
+	priv->hist_count = start + n;
+	free(r);
+	history_trim(priv);
+	priv->n_pending = 0;
+	priv->dirty = true;
+}
+
+/* md_history_free - forget the history (folder close) */
+void
+md_history_free(struct maildir_folder *f)
+{
+	struct maildir_private *priv = f->priv;
+
+	free(priv->hist);
+	priv->hist = NULL;
+	priv->hist_count = 0;
+	free(priv->pending);
+	priv->pending = NULL;
+	priv->n_pending = priv->pending_cap = 0;
+}
+
+/* maildir_history_floor - expunges above this MODSEQ are all known */
+uint64_t
+maildir_history_floor(const struct maildir_folder *f)
+{
+	return f->priv->hist_floor;
+}
+
+/* maildir_vanished - UIDs that left after modseq; see maildir.h */
+size_t
+maildir_vanished(const struct maildir_folder *f, uint64_t modseq,
+		 struct maildir_uidrange **ranges_r)
+{
+	const struct maildir_private *priv = f->priv;
+	struct maildir_uidrange *r = NULL;
+	uint32_t next = 1;
+	size_t n = 0, i;
+
+	*ranges_r = NULL;
+	if (f->uidvalidity == 0 || modseq >= f->highestmodseq)
+		return 0;
+	if (modseq < priv->hist_floor) {
+		/* Not enough history: every UID that is not here. */
+		r = xreallocarray(NULL, f->count + 1, sizeof(*r));
+		for (i = 0; i < f->count; i++) {
+			uint32_t uid = f->msgs[i].uid;
+
+			if (f->msgs[i].name == NULL)
+				continue;	/* removed, not compacted */
+			if (uid > next) {
+				r[n].first = next;
+				r[n++].last = uid - 1;
+			}
+			next = uid + 1;
+		}
+		if (f->uidnext > next) {
+			r[n].first = next;
+			r[n++].last = f->uidnext - 1;
+		}
+	} else {
+		for (i = priv->hist_count; i > 0; i--)
+			if (priv->hist[i - 1].modseq <= modseq)
+				break;
+		r = xreallocarray(NULL, priv->hist_count - i + 1, sizeof(*r));
+		for (; i < priv->hist_count; i++) {
+			r[n].first = priv->hist[i].first;
+			r[n++].last = priv->hist[i].last;
+		}
+		n = ranges_merge(r, n);
+	}
+	if (n == 0)
+		free(r);
+	else
+		*ranges_r = r;
+	return n;
+}
+
 /* view_clear - forget every message (not reported as expunged) */
 static void
 view_clear(struct maildir_folder *f)
@@ -584,9 +897,17 @@ view_replace(struct maildir_folder *f, struct maildir_uidlist *list)
 	f->priv->msgs_cap = list->count;
 	f->uidvalidity = list->uidvalidity;
 	f->uidnext = list->uidnext;
-	f->highestmodseq = list->highestmodseq;
+	/* RFC 7162 has no HIGHESTMODSEQ 0 (old lists of unused folders). */
+	f->highestmodseq = list->highestmodseq > 0 ? list->highestmodseq : 1;
 	list->msgs = NULL;
 	list->count = 0;
+	free(f->priv->hist);
+	f->priv->hist = list->history;
+	f->priv->hist_count = list->history_count;
+	f->priv->hist_floor = list->history_floor;
+	f->priv->n_pending = 0;
+	list->history = NULL;
+	list->history_count = 0;
 }
 
 /* cur_has_files - does cur/ hold anything (a list is then lost)? */
@@ -636,6 +957,12 @@ md_rebuild(struct maildir_folder *f, uint32_t old_uidvalidity,
 	f->uidvalidity = md_uidvalidity_new(f->root, old_uidvalidity);
 	f->uidnext = 1;
 	f->highestmodseq = 0;
+	/* New UIDs: no history, nothing older to ask about. */
+	free(priv->hist);
+	priv->hist = NULL;
+	priv->hist_count = 0;
+	priv->hist_floor = 0;
+	priv->n_pending = 0;
 	priv->list_id = *id;
 	priv->dirty = true;
 	priv->rebuilt = true;
@@ -763,6 +1090,9 @@ write_list(struct maildir_folder *f, const char **error_r)
 	list.highestmodseq = f->highestmodseq;
 	list.msgs = f->msgs;
 	list.count = f->count;
+	list.history_floor = priv->hist_floor;
+	list.history = priv->hist;
+	list.history_count = priv->hist_count;
 	buf_init(&data, f->count * 128 + 64);
 	maildir_uidlist_format(&list, &data);
 	status = md_write_atomic(f->path, MD_UIDLIST_FILE, data.data, data.len,
@@ -783,6 +1113,12 @@ md_leave(struct maildir_folder *f, const char **error_r)
 	if (--priv->depth > 0)
 		return 0;
 	md_msgs_compact(f);
+	if (priv->n_pending > 0)
+		history_record(f);
+	if (f->highestmodseq == 0) {
+		f->highestmodseq = 1;	/* RFC 7162: never 0 */
+		priv->dirty = true;
+	}
 	if ((priv->dirty || priv->cache_dirty)
 	    && (status = write_list(f, error_r)) < 0)
 		priv->stale = true;	/* re-read: memory is not on disk */

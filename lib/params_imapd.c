@@ -25,3 +25,4 @@ long	var_imapd_error_limit;
 char   *var_imapd_maildir;
 long	var_imapd_idle_interval;
 bool	var_imapd_create_special_folders;
+long	var_imapd_cache_max_size;

@@ -29,5 +29,6 @@ extern long var_imapd_error_limit;
 extern char *var_imapd_maildir;
 extern long var_imapd_idle_interval;
 extern bool var_imapd_create_special_folders;
+extern long var_imapd_cache_max_size;
 
 #endif

@@ -12,8 +12,11 @@
  *	as a keywords file, as a message file name, and as a folder name
  *	in both directions.  Besides the sanitizers it checks what the
  *	formats promise: both files are canonical (whatever the parser
- *	accepts, the formatter writes back byte for byte), a list's UIDs
- *	ascend below UIDNEXT with MODSEQs up to HIGHESTMODSEQ, a parsed
+ *	accepts, the formatter writes back byte for byte; an old "V2"
+ *	list comes back as "V3" that parses to the same and is then
+ *	canonical), a list's UIDs ascend below UIDNEXT with MODSEQs up to
+ *	HIGHESTMODSEQ, the expunge history ascends by MODSEQ above the
+ *	floor with UIDs below UIDNEXT that no message has, a parsed
  *	name stays inside its bytes, and folder names survive a round
  *	trip without ever holding "/" or being "." or "..".
  * SEE ALSO
@@ -60,9 +63,39 @@ fuzz_uidlist(const char *data, size_t size, struct buf *out)
 		check(m->base_len + 4 <= strlen(m->name));
 		check(!m->has_vsize || m->vsize >= m->size);
 	}
+	check(list.history_floor <= list.highestmodseq);
+	for (size_t i = 0; i < list.history_count; i++) {
+		const struct maildir_vanished *h = &list.history[i];
+
+		check(h->modseq > list.history_floor
+		      && h->modseq <= list.highestmodseq);
+		check(h->first > 0 && h->first <= h->last
+		      && h->last < list.uidnext);
+		check(i == 0 || h->modseq > h[-1].modseq
+		      || (h->modseq == h[-1].modseq
+			  && h->first > h[-1].last + 1));
+	}
 	buf_reset(out);
 	maildir_uidlist_format(&list, out);
-	check(out->len == size && memcmp(out->data, data, size) == 0);
+	if (size >= 2 && memcmp(data, "V2", 2) == 0) {
+		struct maildir_uidlist again;
+		struct buf out2;
+
+		check(list.history_count == 0
+		      && list.history_floor == list.highestmodseq);
+		check(maildir_uidlist_parse(out->data, out->len, &again,
+					    &error) == 0);
+		check(again.count == list.count
+		      && again.history_floor == list.history_floor);
+		buf_init(&out2, out->len + 1);
+		maildir_uidlist_format(&again, &out2);
+		check(out2.len == out->len
+		      && memcmp(out2.data, out->data, out->len) == 0);
+		buf_release(&out2);
+		maildir_uidlist_free(&again);
+	} else {
+		check(out->len == size && memcmp(out->data, data, size) == 0);
+	}
 	maildir_uidlist_free(&list);
 }
 

@@ -306,9 +306,25 @@ static const struct line_case line_cases[] = {
 	{S("s SEARCH OR OR SEEN DRAFT (FLAGGED ANSWERED)"), 0, OK(SEARCH)},
 	{S("s SEARCH ((((ALL))))"), 0, OK(SEARCH)},
 	{S("s search charset us-ascii all"), 0, OK(SEARCH)},
-	{S("s SEARCH CHARSET \"UTF-8\" SUBJECT \"Gr\xc3\xbc\xc3\x9f\x65\""), 0,
+	{S("s SEARCH CHARSET \"UTF-8\" SUBJECT \"Gr\xc3\xbc\xc3\x9f\x65\""),
+	 O_UTF8, OK(SEARCH)},
+	{S("s SEARCH SUBJECT Gr\xc3\xbc\xc3\x9f\x65"), O_UTF8, OK(SEARCH)},
+	{S("s SEARCH CHARSET UTF-8 SUBJECT {6}\r\nGr\xc3\xbc\xc3\x9f"), 0,
 	 OK(SEARCH)},
-	{S("s SEARCH SUBJECT Gr\xc3\xbc\xc3\x9f\x65"), 0, OK(SEARCH)},
+	/* SEARCHRES (RFC 5182). */
+	{S("s SEARCH RETURN (SAVE) FLAGGED"), 0, OK(SEARCH)},
+	{S("s SEARCH RETURN (SAVE MIN MAX) $ SEEN"), 0, OK(SEARCH)},
+	{S("s UID SEARCH OR $ 1:3 UID $"), X_UID, OK(SEARCH)},
+	{S("f FETCH $ (FLAGS)"), 0, OK(FETCH)},
+	{S("f UID FETCH $,7 (UID)"), X_UID, OK(FETCH)},
+	{S("f STORE $ +FLAGS (\\Seen)"), 0, OK(STORE)},
+	{S("f UID COPY $ Trash"), X_UID, OK(COPY)},
+	{S("f MOVE $ Trash"), 0, OK(MOVE)},
+	/* MULTIAPPEND, literal8, UTF8 (RFC 3502, 3516, 6855). */
+	{S("a APPEND x {1+}\r\na {1+}\r\nb ~{1+}\r\n\0"), 0, OK(APPEND)},
+	{S("a APPEND x UTF8 (~{2+}\r\n\xc3\xa9)"), O_UTF8, OK(APPEND)},
+	{S("a APPEND x (\\Seen) UTF8 (~{1}\r\nx) {1}\r\ny"), O_UTF8,
+	 OK(APPEND)},
 	{S("s SEARCH ALL"), 0, OK(SEARCH)},
 	/* Fetch attributes. */
 	{S("f FETCH 1 ALL"), 0, OK(FETCH)},
@@ -622,6 +638,21 @@ static const struct line_case line_cases[] = {
 	{S("a APPEND x {1}\r\nx y"), 0, E(SYNTAX)},
 	{S("a APPEND x {1}\r\nx "), 0, E(MISSING)},
 	{S("a APPEND x (\\Seen) (\\Draft) {1}\r\nx"), 0, E(PARENS)},
+	/*
+	 * 8-bit text before ENABLE UTF8=ACCEPT is taken as clients send it
+	 * (lenient, like Dovecot); the UTF8 APPEND syntax needs the ENABLE.
+	 */
+	{S("s SEARCH CHARSET \"UTF-8\" SUBJECT \"Gr\xc3\xbc\xc3\x9f\x65\""),
+	 0, OK(SEARCH)},
+	{S("s SEARCH SUBJECT \"\xff\""), 0, OK(SEARCH)},
+	{S("a APPEND x UTF8 (~{1}\r\nx)"), 0, E(SYNTAX)},
+	{S("a APPEND x UTF8 ({1}\r\nx)"), O_UTF8, E(SYNTAX)},
+	{S("a APPEND x UTF8 (~{1}\r\nx"), O_UTF8, E(PARENS)},
+	{S("a APPEND x UTF8 ~{1}\r\nx"), O_UTF8, E(LITERAL)},
+	{S("a APPEND x UTF9 (~{1}\r\nx)"), O_UTF8, E(SYNTAX)},
+	{S("a APPEND x UTF8"), O_UTF8, E(MISSING)},
+	{S("f FETCH $$ (FLAGS)"), 0, E(SEQSET)},
+	{S("f FETCH 1:$ (FLAGS)"), 0, E(SEQSET)},
 	/* Hostile: mailbox names (NO, not BAD). */
 	{S("m SELECT \"&Jjo!\""), X_NO, E(MAILBOX)},
 	{S("m SELECT &U,BTFw-&ZeVnLIqe-"), X_NO, E(MAILBOX)},

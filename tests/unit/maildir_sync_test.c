@@ -117,7 +117,7 @@ static void
 test_uidlist_roundtrip(void)
 {
 	static const char text[] =
-	    "V2 1700000000 10 42 3\n"
+	    "V3 1700000000 10 42 3 0 0\n"
 	    "1 5 100 102 cur/1.M1P1.h,S=100,W=102:2,S\n"
 	    "4 42 7 - new/2.x y\n"
 	    "9 1 0 0 cur/3.z:2,Fa\n";
@@ -440,7 +440,7 @@ test_corrupt_rebuild(void)
 	/* UIDNEXT not above the last UID. */
 	read_file(list, &good);
 	buf_reset(&bad);
-	buf_printf(&bad, "V2 %" PRIu32 " 4 %s", uv,
+	buf_printf(&bad, "V3 %" PRIu32 " 4 %s", uv,
 		   strchr(strchr(strchr(good.data, ' ') + 1, ' ') + 1, ' ')
 		   + 1);
 	corrupt_once(dir, list, bad.data, bad.len, "corrupt UID list", &uv);

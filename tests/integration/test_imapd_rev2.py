@@ -1,0 +1,290 @@
+"""imapd(8): IMAP4rev2, UTF8=ACCEPT, SEARCHRES, MULTIAPPEND and BINARY.
+
+Raw-socket sessions against a petrel-setup sandbox check the bytes on
+the wire: ENABLE IMAP4rev2 (no RECENT, no \\Recent, SEARCH answered with
+ESEARCH, LIST in SELECT, \\NonExistent), ENABLE UTF8=ACCEPT (UTF-8
+mailbox names both ways, APPEND UTF8 (~{n}) only after the ENABLE),
+SEARCH RETURN (SAVE) with "$" in FETCH, STORE, COPY,
+MOVE and SEARCH and its reset rules, atomic MULTIAPPEND (a failing or
+too large later message stores nothing) and literal8 APPEND with NUL
+octets, checked in the Maildir.
+"""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from petrel_test import Sandbox, prog, run  # noqa: E402
+from test_imapd import ImapBase, message  # noqa: E402
+
+APPEND_LIMIT = 3000
+
+
+class TestRev2(ImapBase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sb = Sandbox()
+        cls.maildir = os.path.join(cls.sb.dir, "mail", "example.test",
+                                   "demo", "Maildir")
+        r = run([prog("petrel-conf"), "-c", cls.sb.etc, "-e",
+                 "imapd_append_size_limit=%d" % APPEND_LIMIT])
+        assert r.returncode == 0, r.stderr
+        cls.sb.start()
+        cls.port = cls.sb.port("imap")
+        cls.port_tls = cls.sb.port("imaps")
+        cls.cert = cls.sb.info["cert"]
+
+    def session(self, enable=None, select=None):
+        r = self.raw()
+        _, tagged = r.login()
+        self.assertIn(b"OK", tagged)
+        if enable:
+            lines, tagged = r.cmd("ENABLE " + enable)
+            self.assertIn(b"OK", tagged)
+            self.assertTrue(lines[0].startswith(b"* ENABLED"), lines)
+        if select:
+            lines, tagged = r.cmd("SELECT " + select)
+            self.assertIn(b"OK [READ-WRITE]", tagged)
+        return r
+
+    def inbox_count(self, folder="INBOX"):
+        return len(self.files(folder))
+
+    def test_capability_and_enable(self):
+        r = self.raw()
+        self.assertIn(b" IMAP4rev2 ", r.line())
+        r.cmd('LOGIN %s "%s"' % ("demo@example.test", "secret-Pw1"))
+        lines, _ = r.cmd("CAPABILITY")
+        for c in (b"IMAP4rev1", b"IMAP4rev2", b"UTF8=ACCEPT", b"SEARCHRES",
+                  b"MULTIAPPEND", b"BINARY", b"STATUS=SIZE"):
+            self.assertIn(b" " + c, lines[0])
+        lines, tagged = r.cmd("ENABLE IMAP4rev2 UTF8=ACCEPT X-UNKNOWN")
+        self.assertEqual(lines, [b"* ENABLED IMAP4rev2 UTF8=ACCEPT\r\n"])
+        lines, _ = r.cmd("ENABLE IMAP4rev2")
+        self.assertEqual(lines, [b"* ENABLED\r\n"])
+
+    def test_rev1_unchanged(self):
+        self.put(message(1))
+        r = self.session()
+        lines, _ = r.cmd("SELECT INBOX")
+        self.assertIn(b"* 1 RECENT\r\n", lines)
+        lines, _ = r.cmd("FETCH 1 FLAGS")
+        self.assertIn(b"\\Recent", lines[0])
+        lines, _ = r.cmd("SEARCH ALL")
+        self.assertEqual(lines, [b"* SEARCH 1\r\n"])
+
+    def test_rev2_select_search(self):
+        self.put(message(1))
+        self.put(message(2))
+        r = self.session("IMAP4rev2")
+        lines, tagged = r.cmd("SELECT INBOX")
+        self.assertIn(b"* 2 EXISTS\r\n", lines)
+        self.assertIn(b'* LIST () "/" INBOX\r\n', lines)
+        self.assertFalse([x for x in lines if b"RECENT" in x], lines)
+        lines, _ = r.cmd("FETCH 1:2 FLAGS")
+        self.assertFalse([x for x in lines if b"\\Recent" in x], lines)
+        lines, tagged = r.cmd("SEARCH ALL")
+        self.assertEqual(lines, [b'* ESEARCH (TAG "r%d") ALL 1:2\r\n' % r.n])
+        lines, _ = r.cmd("UID SEARCH SUBJECT \"test 2\"")
+        self.assertRegex(lines[0], rb'^\* ESEARCH \(TAG "r\d+"\) UID ALL \d+')
+        lines, _ = r.cmd("SEARCH RETURN () ALL")
+        self.assertEqual(lines, [b'* ESEARCH (TAG "r%d") ALL 1:2\r\n' % r.n])
+        lines, _ = r.cmd("SEARCH NEW")
+        self.assertEqual(lines, [b'* ESEARCH (TAG "r%d")\r\n' % r.n])
+        self.put(message(3))
+        lines, _ = r.cmd("NOOP")
+        self.assertEqual(lines, [b"* 3 EXISTS\r\n"])
+        lines, _ = r.cmd("STATUS INBOX (MESSAGES SIZE DELETED)")
+        self.assertRegex(lines[0],
+                         rb"^\* STATUS INBOX \(MESSAGES 3 DELETED 0 "
+                         rb"SIZE \d+\)\r\n")
+
+    def test_rev2_list_nonexistent(self):
+        r = self.session("IMAP4rev2")
+        self.assertIn(b"OK", r.cmd("CREATE a/b/c")[1])
+        lines, _ = r.cmd('LIST "" a/%')
+        self.assertEqual(lines, [b'* LIST (\\NonExistent \\HasChildren) '
+                                 b'"/" a/b\r\n'])
+        r2 = self.session()
+        lines, _ = r2.cmd('LIST "" a/%')
+        self.assertEqual(lines, [b'* LIST (\\Noselect \\HasChildren) '
+                                 b'"/" a/b\r\n'])
+        self.assertIn(b"OK", r.cmd("DELETE a/b/c")[1])
+
+    def test_utf8_names(self):
+        r = self.session()
+        # A raw UTF-8 name before the ENABLE is no valid name: NO.
+        _, tagged = r.cmd('CREATE "Entw\u00fcrfe"'.encode().decode("latin-1"))
+        self.assertTrue(tagged.startswith(b"r2 NO") or
+                        tagged.startswith(b"r2 BAD"), tagged)
+        _, tagged = r.cmd("CREATE Entw&APw-rfe")
+        self.assertIn(b"OK", tagged)
+        lines, _ = r.cmd('LIST "" Entw*')
+        self.assertEqual(lines, [b'* LIST (\\HasNoChildren) "/" '
+                                 b'Entw&APw-rfe\r\n'])
+        r.n += 1
+        r.send(b'r%d ENABLE UTF8=ACCEPT\r\n' % r.n)
+        r.until("r%d" % r.n)
+        r.n += 1
+        r.send(b'r%d LIST "" "Entw*"\r\n' % r.n)
+        lines = r.until("r%d" % r.n)
+        self.assertEqual(lines[0], b'* LIST (\\HasNoChildren) "/" '
+                         b'"Entw\xc3\xbcrfe"\r\n')
+        r.n += 1
+        r.send(b'r%d STATUS "Entw\xc3\xbcrfe" (MESSAGES)\r\n' % r.n)
+        lines = r.until("r%d" % r.n)
+        self.assertEqual(lines[0], b'* STATUS "Entw\xc3\xbcrfe" '
+                         b'(MESSAGES 0)\r\n')
+        body = message(7, subject="gr\u00fc\u00dfe").decode() \
+            .encode("utf-8").replace(b"\n", b"\r\n")
+        r.n += 1
+        r.send(b'r%d APPEND "Entw\xc3\xbcrfe" UTF8 (~{%d+}\r\n%s)\r\n'
+               % (r.n, len(body), body))
+        lines = r.until("r%d" % r.n)
+        self.assertIn(b"OK [APPENDUID", lines[-1])
+        r.n += 1
+        r.send(b'r%d STATUS "Entw\xc3\xbcrfe" (MESSAGES)\r\n' % r.n)
+        lines = r.until("r%d" % r.n)
+        self.assertEqual(lines[0], b'* STATUS "Entw\xc3\xbcrfe" '
+                         b'(MESSAGES 1)\r\n')
+        r.n += 1
+        r.send(b'r%d SELECT "Entw\xc3\xbcrfe"\r\n' % r.n)
+        r.until("r%d" % r.n)
+        r.n += 1
+        r.send(b'r%d SEARCH CHARSET UTF-8 SUBJECT "gr\xc3\xbc\xc3\x9fe"\r\n'
+               % r.n)
+        lines = r.until("r%d" % r.n)
+        self.assertEqual(lines[0], b"* SEARCH 1\r\n")
+        r.cmd("CLOSE")
+        r.cmd("DELETE Entw&APw-rfe")
+
+    def test_utf8_append_needs_enable(self):
+        r = self.session()
+        _, tagged = r.cmd("APPEND INBOX UTF8 (~{1+}\r\nx)")
+        self.assertTrue(tagged.startswith(b"r2 BAD"), tagged)
+        self.assertEqual(self.inbox_count(), 0)
+
+    def test_searchres(self):
+        for i in range(1, 6):
+            self.put(message(i, subject="odd" if i % 2 else "even"))
+        r = self.session(select="INBOX")
+        # "$" before any SAVE: the empty set.
+        lines, tagged = r.cmd("FETCH $ (UID)")
+        self.assertEqual(lines, [])
+        self.assertIn(b"OK", tagged)
+        lines, tagged = r.cmd("SEARCH RETURN (SAVE) SUBJECT odd")
+        self.assertEqual(lines, [])
+        self.assertIn(b"OK", tagged)
+        lines, _ = r.cmd("FETCH $ (FLAGS)")
+        self.assertEqual([x.split()[1] for x in lines], [b"1", b"3", b"5"])
+        lines, _ = r.cmd("UID SEARCH UID $")
+        self.assertEqual(len(lines[0].split()), 5)
+        lines, _ = r.cmd("SEARCH $ SEEN")
+        self.assertEqual(lines, [b"* SEARCH\r\n"])
+        lines, _ = r.cmd("STORE $ +FLAGS.SILENT (\\Flagged)")
+        lines, _ = r.cmd("SEARCH FLAGGED")
+        self.assertEqual(lines, [b"* SEARCH 1 3 5\r\n"])
+        _, tagged = r.cmd("COPY $ Trash")
+        self.assertIn(b"[COPYUID", tagged)
+        self.assertEqual(self.inbox_count("Trash"), 3)
+        # MIN and MAX only: those two are saved.
+        lines, _ = r.cmd("SEARCH RETURN (SAVE MIN MAX) SUBJECT odd")
+        self.assertEqual(lines, [b'* ESEARCH (TAG "r%d") MIN 1 MAX 5\r\n'
+                                 % r.n])
+        lines, _ = r.cmd("FETCH $ (UID)")
+        self.assertEqual([x.split()[1] for x in lines], [b"1", b"5"])
+        _, tagged = r.cmd("MOVE $ Trash")
+        self.assertIn(b"OK", tagged)
+        self.assertEqual(self.inbox_count(), 3)
+        # A failed SEARCH with SAVE empties the result.
+        r.cmd("SEARCH RETURN (SAVE) ALL")
+        _, tagged = r.cmd("SEARCH RETURN (SAVE) CHARSET X-NONE ALL")
+        self.assertIn(b"NO [BADCHARSET", tagged)
+        lines, _ = r.cmd("FETCH $ (UID)")
+        self.assertEqual(lines, [])
+        # SELECT resets it too.
+        r.cmd("SEARCH RETURN (SAVE) ALL")
+        r.cmd("SELECT INBOX")
+        lines, _ = r.cmd("FETCH $ (UID)")
+        self.assertEqual(lines, [])
+        # "$" is not a number.
+        _, tagged = r.cmd("FETCH 1:$ (UID)")
+        self.assertIn(b" BAD ", tagged)
+        for n in os.listdir(os.path.join(self.folder("Trash"), "cur")):
+            os.unlink(os.path.join(self.folder("Trash"), "cur", n))
+
+    def test_multiappend(self):
+        r = self.session()
+        msgs = [message(i).replace(b"\n", b"\r\n") for i in (1, 2, 3)]
+        data = b"r9 APPEND INBOX"
+        for m in msgs:
+            data += b" (\\Seen) {%d+}\r\n%s" % (len(m), m)
+        r.send(data + b"\r\n")
+        tagged = r.until("r9")[-1]
+        self.assertRegex(tagged, rb"^r9 OK \[APPENDUID \d+ (\d+):(\d+)\]")
+        self.assertEqual(self.inbox_count(), 3)
+        # The third message is empty: none of the three is kept.
+        r.send(b"r10 APPEND INBOX {%d+}\r\n%s {%d+}\r\n%s {0+}\r\n\r\n"
+               % (len(msgs[0]), msgs[0], len(msgs[1]), msgs[1]))
+        tagged = r.until("r10")[-1]
+        self.assertTrue(tagged.startswith(b"r10 NO"), tagged)
+        self.assertEqual(self.inbox_count(), 3)
+        lines, _ = r.cmd("STATUS INBOX (MESSAGES)")
+        self.assertIn(b"MESSAGES 3", lines[0])
+
+    def test_multiappend_toobig(self):
+        r = self.session()
+        small = message(1).replace(b"\n", b"\r\n")
+        big = b"X" * (APPEND_LIMIT + 1)
+        r.send(b"r9 APPEND INBOX {%d+}\r\n%s {%d+}\r\n%s {%d}\r\n"
+               % (len(small), small, len(small), small, len(big)))
+        tagged = r.until("r9")[-1]
+        self.assertTrue(tagged.startswith(b"r9 NO [TOOBIG]"), tagged)
+        self.assertEqual(self.inbox_count(), 0)
+        lines, tagged = r.cmd("NOOP")
+        self.assertIn(b"OK", tagged)
+        # The same as non-synchronizing literals: skipped, nothing kept.
+        r.send(b"r10 APPEND INBOX {%d+}\r\n%s {%d+}\r\n%s {%d+}\r\n%s\r\n"
+               % (len(small), small, len(small), small, len(big), big))
+        tagged = r.until("r10")[-1]
+        self.assertTrue(tagged.startswith(b"r10 NO [TOOBIG]") or
+                        tagged.startswith(b"r10 BAD"), tagged)
+        self.assertEqual(self.inbox_count(), 0)
+        lines, tagged = r.cmd("NOOP")
+        self.assertIn(b"OK", tagged)
+
+    def test_binary_append(self):
+        r = self.session()
+        m = b"Subject: bin\r\n\r\nzero\x00byte\r\n"
+        r.send(b"r9 APPEND INBOX ~{%d}\r\n" % len(m))
+        self.assertTrue(r.line().startswith(b"+ "))
+        r.send(m + b"\r\n")
+        tagged = r.until("r9")[-1]
+        self.assertIn(b"OK [APPENDUID", tagged)
+        files = self.files()
+        self.assertEqual(len(files), 1)
+        with open(os.path.join(self.maildir, files[0]), "rb") as f:
+            self.assertIn(b"zero\x00byte", f.read())
+        # NUL in a plain literal: BAD, nothing stored.
+        r.send(b"r10 APPEND INBOX {%d+}\r\n%s\r\n" % (len(m), m))
+        tagged = r.until("r10")[-1]
+        self.assertTrue(tagged.startswith(b"r10 BAD"), tagged)
+        self.assertEqual(len(self.files()), 1)
+        # literal8 where a string is not a message: BAD.
+        r.send(b"r11 SELECT ~{5+}\r\nINBOX\r\n")
+        tagged = r.until("r11")[-1]
+        self.assertTrue(tagged.startswith(b"r11 BAD"), tagged)
+        # A malformed literal8 announcement.
+        r.send(b"r12 APPEND INBOX ~{x}\r\n")
+        tagged = r.until("r12")[-1]
+        self.assertTrue(tagged.startswith(b"r12 BAD"), tagged)
+        r.cmd("SELECT INBOX")
+        lines, _ = r.cmd("FETCH 1 BINARY.PEEK[]")
+        self.assertIn(b"zero\x00byte", b"".join(lines))
+
+
+if __name__ == "__main__":
+    unittest.main()
