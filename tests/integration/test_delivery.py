@@ -209,6 +209,82 @@ class TestLocalDelivery(DeliveryCase):
         self.wait_queue_empty()
 
 
+@unittest.skipUnless(os.geteuid() == 0, "needs root to add a system user")
+class TestSystemUser(DeliveryCase):
+    """swaks → smtpd → local → a system user's mbox, then Maildir."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.user = "ptdeliv%d" % (os.getpid() % 100000)
+        cls.spool = tempfile.mkdtemp(prefix="petrel-spool-")
+        os.chmod(cls.spool, 0o1777)
+        cls.home = os.path.join(cls.spool, "home")
+        r = subprocess.run(["useradd", "-M", "-d", cls.home, "-s",
+                            "/usr/sbin/nologin", cls.user],
+                           capture_output=True)
+        if r.returncode != 0:
+            raise unittest.SkipTest("useradd: %s" % r.stderr)
+        import pwd
+        pw = pwd.getpwnam(cls.user)
+        os.mkdir(cls.home, 0o700)
+        os.chown(cls.home, pw.pw_uid, pw.pw_gid)
+        cls.uid = pw.pw_uid
+        cls.params = {"mail_spool_directory": cls.spool}
+        try:
+            super().setUpClass()
+        except BaseException:
+            subprocess.run(["userdel", cls.user], capture_output=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        subprocess.run(["userdel", cls.user], capture_output=True)
+        shutil.rmtree(cls.spool, ignore_errors=True)
+
+    def swaks(self, body):
+        if not shutil.which("swaks"):
+            self.skipTest("swaks not installed")
+        r = subprocess.run(
+            ["swaks", "--server", "127.0.0.1", "--port",
+             str(self.sb.port("smtp")), "--from", USER, "--to",
+             "%s@mail.example.test" % self.user, "--header",
+             "Subject: to a system user", "--body", body],
+            capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_mbox_then_maildir(self):
+        mbox = os.path.join(self.spool, self.user)
+        self.swaks("From the start\nsecond line")
+        wait_for(lambda: os.path.exists(mbox) and os.path.getsize(mbox), 20,
+                 what="the mbox")
+        with open(mbox, "rb") as f:
+            data = f.read()
+        self.assertTrue(data.startswith(b"From demo@example.test "), data)
+        self.assertIn(b"\nDelivered-To: %s@mail.example.test\n"
+                      % self.user.encode(), data)
+        self.assertIn(b"\n>From the start\n", data)
+        # The message, then the empty line that ends it in the mbox.
+        self.assertTrue(data.rstrip(b"\n").endswith(b"second line"),
+                        data[-40:])
+        self.assertTrue(data.endswith(b"\n\n"), data[-40:])
+        self.assertEqual(os.stat(mbox).st_uid, self.uid)
+        self.wait_queue_empty()
+
+        self.conf(home_mailbox="Maildir/")
+        self.sb.petrel("reload")
+        time.sleep(1)
+        self.swaks("into the maildir")
+        new = os.path.join(self.home, "Maildir", "new")
+        files = wait_for(lambda: os.path.isdir(new) and os.listdir(new), 20,
+                         what="the Maildir file")
+        path = os.path.join(new, files[0])
+        with open(path, "rb") as f:
+            self.assertIn(b"\n\ninto the maildir\n", f.read())
+        self.assertEqual(os.stat(path).st_uid, self.uid)
+        self.wait_queue_empty()
+
+
 class TestRelay(DeliveryCase):
 
     def test_relay_through_a_transport_map(self):
