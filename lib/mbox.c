@@ -307,7 +307,9 @@ flush(struct mbox *m, const char **error_r)
 	if (m->limit > 0
 	    && (uint64_t)m->old_size + m->written + m->out.len > m->limit) {
 		m->failed = true;
-		return fail(error_r, MBOX_PERMFAIL, "mailbox size limit "
+		/* Over quota is temporary (4.2.2): the mail waits. */
+		errno = EDQUOT;
+		return fail(error_r, MBOX_TEMPFAIL, "mailbox size limit "
 			    "exceeded");
 	}
 	while (off < m->out.len) {
@@ -317,9 +319,11 @@ flush(struct mbox *m, const char **error_r)
 			continue;
 		if (n <= 0) {
 			m->failed = true;
-			if (n < 0 && errno == EFBIG)
-				return fail(error_r, MBOX_PERMFAIL, "mailbox "
-					    "full: %s", strerror(errno));
+			if (n < 0 && errno == EFBIG) {
+				errno = EDQUOT;
+				return fail(error_r, MBOX_TEMPFAIL, "mailbox "
+					    "full: %s", strerror(EFBIG));
+			}
 			return fail(error_r, MBOX_TEMPFAIL, "write error: %s",
 				    n < 0 ? strerror(errno) : "short write");
 		}

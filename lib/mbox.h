@@ -18,6 +18,9 @@
  *	mbox_dotlock_release(&lk);
  *	r: 0 ok, MBOX_TEMPFAIL defer, MBOX_PERMFAIL bounce;
  *	mbox_last_dsn() says which status code fits ("4.2.2", "5.2.2"...).
+ *	A full disk, a full file system quota and a mailbox at its size
+ *	limit are all MBOX_TEMPFAIL with 4.2.2: over quota is temporary,
+ *	the mail waits in the queue (and bounces only when it expires).
  * DESCRIPTION
  *	The classic mbox format: each message starts with a line
  *	"From SENDER DATE" (DATE in asctime(3) form, "Thu Jan  1 00:00:00

@@ -10,6 +10,8 @@
  *			    bool chroot_dir, const char *dir,
  *			    const char **error_r);
  *	int priv_drop_ids(uid_t uid, gid_t gid, const char **error_r);
+ *	int priv_set_eugid(uid_t uid, gid_t gid, const char **error_r);
+ *	void priv_restore_root(void);
  *	int priv_lookup(const char *user, uid_t *uid_r, gid_t *gid_r,
  *			const char **error_r);
  *	int priv_lookup_group(const char *group, gid_t *gid_r,
@@ -17,7 +19,9 @@
  * DESCRIPTION
  *	See priv.h.  The sequence is written once, here, and every daemon
  *	reaches it through server(3); nothing else in Petrel calls
- *	setuid() and friends to give up root.
+ *	setuid() and friends to give up root.  priv_set_eugid() and
+ *	priv_restore_root() only lend the effective ids to a user for a
+ *	while (local(8) writing a mailbox) and take them back.
  * SECURITY
  *	After priv_drop() returns 0 as root, the real, effective and saved
  *	uids and gids are the user's, the supplementary groups are only the
@@ -25,6 +29,12 @@
  *	regaining root has been tried and failed.  priv_drop_ids() takes
  *	numbers from the auth service, so it checks them itself: uid 0,
  *	gid 0 and negative ids are refused.
+ *
+ *	Between priv_set_eugid() and priv_restore_root() the real and
+ *	saved uids stay 0: the user cannot signal or trace the process,
+ *	and every file operation is checked with the user's ids.  The
+ *	groups and effective gid root had before the first switch are
+ *	remembered once and restored each time.
  * SEE ALSO
  *	server(3), setresuid(2), setgroups(2), chroot(2)
  */
@@ -34,10 +44,12 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "mem.h"
 #include "priv.h"
 
 /* priv_lookup - uid and primary gid of a user */
@@ -208,4 +220,101 @@ priv_drop_ids(uid_t uid, gid_t gid, const char **error_r)
 		return 0;
 	}
 	return set_ids(uid, gid, PRIV_NO_GROUP, who, error_r);
+}
+
+/* Root's effective gid and groups, restored by priv_restore_root(). */
+static struct {
+	bool	switched;		/* between set and restore */
+	bool	saved;			/* groups below are known */
+	gid_t	egid;
+	gid_t  *groups;
+	int	n_groups;
+} eu;
+
+/* save_groups - remember root's supplementary groups (once) */
+static int
+save_groups(const char **error_r)
+{
+	int n;
+
+	if (eu.saved)
+		return 0;
+	if ((n = getgroups(0, NULL)) < 0)
+		return set_error(error_r, "getgroups", "");
+	eu.groups = xcalloc((size_t)n + 1, sizeof(*eu.groups));
+	if ((n = getgroups(n, eu.groups)) < 0) {
+		free(eu.groups);
+		eu.groups = NULL;
+		return set_error(error_r, "getgroups", "");
+	}
+	eu.n_groups = n;
+	eu.saved = true;
+	return 0;
+}
+
+/* back_to_root - undo the first steps (3: all) of a switch, or exit */
+static void
+back_to_root(int steps)
+{
+	if (steps >= 3 && seteuid(0) < 0)
+		log_fatal("cannot regain root: seteuid(0): %m");
+	if (steps >= 2 && setegid(eu.egid) < 0)
+		log_fatal("cannot regain root: setegid(%ld): %m",
+			  (long)eu.egid);
+	if (steps >= 1 && setgroups((size_t)eu.n_groups, eu.groups) < 0)
+		log_fatal("cannot regain root: setgroups: %m");
+	if (geteuid() != 0 || getegid() != eu.egid)
+		log_fatal("cannot regain root: ids are %ld/%ld",
+			  (long)geteuid(), (long)getegid());
+}
+
+/* priv_set_eugid - lend the effective ids to uid/gid until restored */
+int
+priv_set_eugid(uid_t uid, gid_t gid, const char **error_r)
+{
+	static char who[64];
+	int steps;
+
+	if (eu.switched)
+		log_panic("priv_set_eugid: already switched to uid %ld",
+			  (long)geteuid());
+	if ((long)uid <= 0 || (long)gid <= 0 || uid == (uid_t)-1
+	    || gid == (gid_t)-1) {
+		*error_r = "refusing to switch to uid or gid 0 (or an "
+		    "invalid id)";
+		return -1;
+	}
+	snprintf(who, sizeof(who), "uid %ld", (long)uid);
+	if (geteuid() != 0) {
+		if (geteuid() != uid || getuid() != uid)
+			warn_once(who, NULL);
+		return 0;
+	}
+	if (save_groups(error_r) < 0)
+		return -1;
+	eu.egid = getegid();
+	/* steps: the changes that succeeded, undone after a failure. */
+	steps = 0;
+	if (setgroups(1, &gid) < 0) {
+		(void)set_error(error_r, "setgroups for ", who);
+	} else if (steps++, setegid(gid) < 0) {
+		(void)set_error(error_r, "setegid for ", who);
+	} else if (steps++, seteuid(uid) < 0) {
+		(void)set_error(error_r, "seteuid for ", who);
+	} else {
+		eu.switched = true;
+		return 0;
+	}
+	back_to_root(steps);
+	return -1;
+}
+
+/* priv_restore_root - undo priv_set_eugid() */
+void
+priv_restore_root(void)
+{
+	if (!eu.switched)
+		return;
+	back_to_root(3);
+	eu.switched = false;
 }

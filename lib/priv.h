@@ -36,6 +36,24 @@
  *	server.h).  Not running as root, it changes nothing: silently
  *	when the process already runs as uid, else with the one warning.
  *
+ *	priv_set_eugid() and priv_restore_root() switch the effective
+ *	ids of a root process for a while and back (the Postfix
+ *	set_eugid() model), so that local(8) can write a user's mailbox
+ *	without forking: priv_set_eugid() sets the supplementary groups
+ *	to gid alone, then the effective gid, then the effective uid; the
+ *	real and saved uids stay 0, which keeps the process out of the
+ *	user's reach (no signals, no ptrace, no /proc access: the kernel
+ *	also makes the process non-dumpable).  priv_restore_root() undoes
+ *	it: effective uid 0, the original effective gid, the original
+ *	groups.  uid or gid 0 (or -1) is refused, as is a second switch
+ *	before the restore.  A switch that fails half way is undone
+ *	before priv_set_eugid() returns -1, so the caller is root again
+ *	and must give up (defer) rather than write.  When root cannot be
+ *	regained the process exits (log_fatal): it must not go on with
+ *	unknown ids.  Not running as root, both change nothing:
+ *	priv_set_eugid() returns 0 (with the one warning unless the
+ *	process already runs as uid).
+ *
  *	priv_lookup() finds a user's uid and primary gid;
  *	priv_lookup_group() a group's gid.
  *
@@ -65,6 +83,8 @@ int	priv_drop(const char *user, bool chroot_dir, const char *dir,
 int	priv_drop_extra(const char *user, gid_t extra_gid, bool chroot_dir,
 			const char *dir, const char **error_r);
 int	priv_drop_ids(uid_t uid, gid_t gid, const char **error_r);
+int	priv_set_eugid(uid_t uid, gid_t gid, const char **error_r);
+void	priv_restore_root(void);
 
 #define PRIV_NO_GROUP	((gid_t)-1)	/* priv_drop_extra(): none */
 

@@ -15,10 +15,12 @@
  *	reporting them, and log one Postfix-shaped line per destination.
  * SECURITY
  *	SRV_PRIVILEGED: stays root, because it must write as any user.
- *	Every write to a mailbox or file and every command runs in a child
- *	process with the owner's ids (see local_sink.c, local_command.c);
- *	the root parent only reads the queue file, lookup tables and
- *	passwd entries, and talks to qmgr and cleanup.  Started by a
+ *	Every write to a mailbox or file runs with the owner's effective
+ *	ids, switched around the write and back (local_sink.c); every
+ *	command runs in a child process that drops root for good
+ *	(local_command.c).  With root's ids the agent only reads the queue
+ *	file, lookup tables and passwd entries, talks to qmgr and cleanup,
+ *	and opens a spool mailbox (see local_sink.c).  Started by a
  *	non-root master, nothing changes ids; one warning says so.
  * SEE ALSO
  *	local(8), virtual(8), deliver(3h), qmgr(8)
@@ -154,6 +156,37 @@ local_split_extension(const char *local, char **base_r, char **ext_r)
 	*ext_r = xstrdup(local + n + 1);
 }
 
+#define LIST_TABLES_MAX	32
+
+/* Tables named in domain lists, opened once per process. */
+static struct list_table {
+	char	*spec;
+	struct dict *d;
+} list_tables[LIST_TABLES_MAX];
+static size_t n_list_tables;
+
+/* list_table - an open table for spec; *close_r when not kept */
+static struct dict *
+list_table(const char *spec, bool *close_r, const char **error_r)
+{
+	struct dict *d;
+
+	*close_r = false;
+	for (size_t i = 0; i < n_list_tables; i++)
+		if (strcmp(list_tables[i].spec, spec) == 0)
+			return list_tables[i].d;
+	/* A table that cannot be opened now is tried again next time. */
+	if ((d = dict_open(spec, 0, error_r)) == NULL)
+		return NULL;
+	if (n_list_tables < LIST_TABLES_MAX) {
+		list_tables[n_list_tables].spec = xstrdup(spec);
+		list_tables[n_list_tables++].d = d;
+	} else {
+		*close_r = true;
+	}
+	return d;
+}
+
 /* local_domain_listed - domain in a list of names and tables */
 bool
 local_domain_listed(const char *list, const char *domain)
@@ -168,17 +201,19 @@ local_domain_listed(const char *list, const char *domain)
 	for (size_t i = 0; i < n && !found; i++) {
 		const char *error, *value;
 		struct dict *d;
+		bool close_it;
 
 		if (strchr(items[i], ':') == NULL) {
 			found = strcasecmp(items[i], domain) == 0;
 			continue;
 		}
-		if ((d = dict_open(items[i], 0, &error)) == NULL) {
+		if ((d = list_table(items[i], &close_it, &error)) == NULL) {
 			log_warn("%s", error);
 			continue;
 		}
 		found = dict_lookup(d, domain, &value, &error) == 1;
-		dict_close(d);
+		if (close_it)
+			dict_close(d);
 	}
 	argv_free(items);
 	return found;

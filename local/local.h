@@ -7,8 +7,8 @@
  *	local.c reads the request and walks the recipients; the role
  *	(local_user.c for "local", local_virtual.c for "virtual") decides
  *	where a recipient's mail goes; local_sink.c writes mailboxes and
- *	files in a child process that runs as the owner; local_command.c
- *	runs commands; local_resubmit.c hands forwarded mail to cleanup.
+ *	files with the owner's effective ids (no fork); local_command.c
+ *	runs commands in a child that drops root for good; local_resubmit.c hands forwarded mail to cleanup.
  *
  *	Every final destination of a recipient ("leaf": a mailbox, a
  *	file, a command, a forwarded copy, a bounce of one alias member)
@@ -96,7 +96,7 @@ int	local_msg_walk(const struct local_msg *m, const char *rcpt,
 		       const char **error_r);
 void	local_msg_free(struct local_msg *m);
 
-/* local_sink.c: writes in a child process as the owner. */
+/* local_sink.c: writes with the owner's effective ids. */
 #define LOCAL_SINK_SPOOL	(1u << 0)	/* mbox in the spool directory */
 #define LOCAL_SINK_CREATE_DIRS	(1u << 1)	/* Maildir parents below base */
 #define LOCAL_SINK_ALLOW_ROOT	(1u << 2)	/* uid 0 may stay root */

@@ -225,7 +225,8 @@ local_virtual_deliver(struct local_rcpt *rc)
 	} else if (path_is_maildir(value) && var_virtual_mailbox_limit > 0
 		   && rc->msg->qf->content_length
 		   > (uint64_t)var_virtual_mailbox_limit) {
-		local_status_set(&st, DELIVER_BOUNCED, "5.2.2", "message is "
+		/* Over quota is temporary: it waits for a larger limit. */
+		local_status_set(&st, DELIVER_DEFERRED, "4.2.2", "message is "
 				 "larger than virtual_mailbox_limit");
 	} else if (get_ids(rc, &o, &st) == 0) {
 		path = xasprintf("%s/%s", var_virtual_mailbox_base, value);

@@ -209,6 +209,21 @@ class TestLocalDelivery(DeliveryCase):
         self.wait_queue_empty()
 
 
+class TestQuota(DeliveryCase):
+    """Over quota is a temporary failure: the mail waits, nothing lost."""
+
+    params = {"virtual_mailbox_limit": "2000"}
+
+    def test_over_quota_defers(self):
+        self.send([USER], body="x" * 5000 + "\n", subject="too big")
+        self.sb.wait_log(r"to=<demo@example\.test>, .*dsn=4\.2\.2, "
+                         r"status=deferred")
+        self.assertEqual(self.inbox(), [])
+        wait_for(lambda: [q for q, _ in self.queue_ids() if q == "deferred"],
+                 10, what="the message in deferred/")
+        self.assertNotIn("status=bounced", self.sb.log())
+
+
 @unittest.skipUnless(os.geteuid() == 0, "needs root to add a system user")
 class TestSystemUser(DeliveryCase):
     """swaks → smtpd → local → a system user's mbox, then Maildir."""

@@ -69,7 +69,21 @@ class Base(unittest.TestCase):
         return re.findall(r"status: (\w+)", r.stdout)
 
 
+def main_cf_ids(sb):
+    """main_cf_ids - the static uid and gid of the sandbox's main.cf."""
+    with open(os.path.join(sb.etc, "main.cf")) as f:
+        text = f.read()
+    uid = re.findall(r"^virtual_uid_maps = static:(\d+)", text, re.M)
+    gid = re.findall(r"^virtual_gid_maps = static:(\d+)", text, re.M)
+    return int(uid[-1]), int(gid[-1])
+
+
 class VirtualTest(Base):
+
+    def virtual_ids(self):
+        if not IS_ROOT:
+            return os.geteuid(), os.getegid()
+        return main_cf_ids(self.sb)
 
     def test_virtual_maildir(self):
         qid = self.submit(["demo@example.test"])
@@ -78,6 +92,9 @@ class VirtualTest(Base):
         new = glob.glob(os.path.join(self.sb.dir, "mail", "example.test",
                                      "demo", "Maildir", "new", "*"))
         self.assertEqual(len(new), 1)
+        # Written with the ids of virtual_uid_maps/virtual_gid_maps.
+        st = os.stat(new[0])
+        self.assertEqual((st.st_uid, st.st_gid), self.virtual_ids())
         with open(new[0], "rb") as f:
             data = f.read()
         self.assertEqual(data, b"Return-Path: <alice@example.org>\n"
@@ -105,6 +122,23 @@ class VirtualTest(Base):
         res = self.deliver(qid, "virtual")
         self.assertEqual(res[0][:2], ("bounced", "5.4.6"))
         self.assertIn("loop", res[0][3])
+
+
+@unittest.skipUnless(IS_ROOT, "needs root to switch ids")
+class VirtualGidZeroTest(Base):
+    """A switch to the owner's ids that is refused defers, writes nothing."""
+    extra_main_cf = "\nvirtual_gid_maps = static:0\n"
+
+    def test_deferred_not_written_as_root(self):
+        qid = self.submit(["demo@example.test"])
+        res = self.deliver(qid, "virtual")
+        self.assertEqual(res[0][:3], ("deferred", "4.3.0", "delayed"))
+        self.assertIn("cannot become uid", res[0][3])
+        self.assertEqual(self.status_of(qid), ["pending"])
+        maildir = os.path.join(self.sb.dir, "mail", "example.test", "demo",
+                               "Maildir")
+        for sub in ("new", "tmp"):
+            self.assertEqual(glob.glob(os.path.join(maildir, sub, "*")), [])
 
 
 @unittest.skipUnless(IS_ROOT, "needs root to create a system user")
@@ -273,6 +307,66 @@ class LocalTest(Base):
         self.assertEqual(res[0][:3], ("sent", "2.0.0", "delivered"))
         self.sb.wait_log(r"warning: %s: ignoring .*too large" % qid)
 
+    def test_spool_symlink_not_followed(self):
+        # The user plants spool/USER -> a file only root may write.
+        victim_dir = os.path.join(self.sb.tmp, "rootonly-spool")
+        os.makedirs(victim_dir, exist_ok=True)
+        os.chmod(victim_dir, 0o755)
+        victim = os.path.join(victim_dir, "victim")
+        mbox = os.path.join(self.spool, self.user)
+        saved = mbox + ".save"
+        if os.path.exists(mbox):
+            os.rename(mbox, saved)
+        self.addCleanup(lambda: os.path.exists(saved)
+                        and os.rename(saved, mbox))
+        os.symlink(victim, mbox)
+        os.lchown(mbox, self.uid, -1)
+        self.addCleanup(os.unlink, mbox)
+        qid = self.submit([self.addr(self.user)])
+        res = self.deliver(qid, "local")
+        self.assertNotEqual(res[0][0], "sent")
+        self.assertFalse(os.path.exists(victim))
+        self.assertTrue(os.path.islink(mbox))
+
+    def test_forward_file_symlinked_dir(self):
+        # .forward names /home/USER/link/mbox, link -> a root-only
+        # directory: written as the user, so it cannot land there.
+        victim_dir = os.path.join(self.sb.tmp, "rootonly-fwd")
+        os.makedirs(victim_dir, exist_ok=True)
+        os.chmod(victim_dir, 0o755)
+        link = os.path.join(self.home, "link")
+        os.symlink(victim_dir, link)
+        os.lchown(link, self.uid, -1)
+        self.addCleanup(lambda: os.path.islink(link) and os.unlink(link))
+        fwd = os.path.join(self.home, ".forward")
+        self.addCleanup(lambda: os.path.exists(fwd) and os.unlink(fwd))
+        with open(fwd, "w") as f:
+            f.write("%s/mbox\n" % link)
+        os.chown(fwd, self.uid, -1)
+        os.chmod(fwd, 0o644)
+        qid = self.submit([self.addr(self.user)])
+        res = self.deliver(qid, "local")
+        self.assertEqual(res[0][:2], ("deferred", "4.3.0"))
+        self.assertEqual(os.listdir(victim_dir), [])
+        self.assertEqual(self.status_of(qid), ["pending"])
+
+        # The same file in a directory of the user's: written, the
+        # user's file.
+        os.unlink(link)
+        os.mkdir(link)
+        os.chown(link, self.uid, -1)
+        self.addCleanup(os.rmdir, link)
+        target = os.path.join(link, "mbox")
+        self.addCleanup(lambda: os.path.exists(target)
+                        and os.unlink(target))
+        qid = self.submit([self.addr(self.user)])
+        res = self.deliver(qid, "local")
+        self.assertEqual(res[0][:2], ("sent", "2.0.0"))
+        st = os.stat(target)
+        self.assertEqual(st.st_uid, self.uid)
+        with open(target, "rb") as f:
+            self.assertTrue(f.read().startswith(b"From alice@example.org "))
+
     def test_loop(self):
         body = b"Delivered-To: %s@localhost\n" % self.user.encode() + BODY
         qid = self.submit([self.addr(self.user)], body=body)
@@ -309,6 +403,44 @@ class HomeMaildirTest(Base):
                          pwd.getpwnam(self.user).pw_uid)
         with open(new[0], "rb") as f:
             self.assertTrue(f.read().endswith(BODY))
+
+    def test_owner_and_symlinked_tmp(self):
+        pw = pwd.getpwnam(self.user)
+        maildir = os.path.join(self.home, "Maildir")
+        qid = self.submit(["%s@localhost" % self.user])
+        res = self.deliver(qid, "local")
+        self.assertEqual(res[0][:3], ("sent", "2.0.0", "delivered"))
+        # The Maildir, its directories and the message are the user's.
+        for p in [maildir] + [os.path.join(maildir, d)
+                              for d in ("tmp", "new", "cur")]:
+            st = os.stat(p)
+            self.assertEqual((st.st_uid, st.st_gid),
+                             (pw.pw_uid, pw.pw_gid), p)
+        for p in glob.glob(os.path.join(maildir, "new", "*")):
+            st = os.stat(p)
+            self.assertEqual((st.st_uid, st.st_gid),
+                             (pw.pw_uid, pw.pw_gid), p)
+        self.assertEqual(os.listdir(os.path.join(maildir, "tmp")), [])
+
+        # The user replaces tmp/ with a link to a root-only directory.
+        victim = os.path.join(self.sb.tmp, "rootonly-md")
+        os.makedirs(victim, exist_ok=True)
+        os.chmod(victim, 0o755)
+        tmp = os.path.join(maildir, "tmp")
+        os.rmdir(tmp)
+        os.symlink(victim, tmp)
+        os.lchown(tmp, pw.pw_uid, pw.pw_gid)
+        n_new = len(os.listdir(os.path.join(maildir, "new")))
+        qid = self.submit(["%s@localhost" % self.user])
+        res = self.deliver(qid, "local")
+        self.assertEqual(res[0][:2], ("deferred", "4.3.0"))
+        self.assertEqual(os.listdir(victim), [])
+        self.assertEqual(len(os.listdir(os.path.join(maildir, "new"))),
+                         n_new)
+        self.assertEqual(self.status_of(qid), ["pending"])
+        os.unlink(tmp)
+        os.mkdir(tmp, 0o700)
+        os.chown(tmp, pw.pw_uid, pw.pw_gid)
 
 
 if __name__ == "__main__":

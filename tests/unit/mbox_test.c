@@ -3,7 +3,7 @@
  *	mbox_test - unit tests for mbox(3)
  * DESCRIPTION
  *	From_ quoting across every chunk split, the From_ line, appends
- *	with dot-lock and fcntl lock, the size limit (5.2.2) and the
+ *	with dot-lock and fcntl lock, the size limit (4.2.2) and the
  *	truncation of a failed append, stale dot-locks, symbolic links.
  */
 #include "sys_defs.h"
@@ -134,11 +134,11 @@ test_append(void)
 	test_assert(access(lock, F_OK) < 0);
 	free(text);
 
-	/* Over the limit: permanent, file unchanged. */
+	/* Over the limit: temporary (over quota), file unchanged. */
 	test_assert(stat(path, &st) == 0);
 	test_assert(append(path, "Subject: c\n\nbig body", (uint64_t)st.st_size
-			   + 10) == MBOX_PERMFAIL);
-	test_assert_str(mbox_last_dsn(), "5.2.2");
+			   + 10) == MBOX_TEMPFAIL);
+	test_assert_str(mbox_last_dsn(), "4.2.2");
 	{
 		struct stat st2;
 

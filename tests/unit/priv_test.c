@@ -10,6 +10,12 @@
  *	directly when the tests run unprivileged.  priv_drop_extra() and
  *	priv_drop_ids() (the login and session halves of pop3d and imapd)
  *	are tested the same way, including the refusal of id 0.
+ *	priv_set_eugid() and priv_restore_root() (local(8) writing as a
+ *	mailbox owner) are checked with getresuid(2), getresgid(2) and
+ *	getgroups(2) after each step; a switch made to fail half way (by
+ *	removing CAP_SETGID or CAP_SETUID from the effective set) must
+ *	leave the process root with its groups, and a caller that then
+ *	defers must not have written anything.
  * SEE ALSO
  *	priv(3)
  */
@@ -21,7 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -294,6 +303,202 @@ test_extra_and_ids(void)
 	test_end();
 }
 
+/* Ids of the test process before a switch. */
+struct ids {
+	uid_t	ru, eu, su;
+	gid_t	rg, eg, sg;
+	gid_t	groups[64];
+	int	n;
+};
+
+/* get_ids - the current ids and groups */
+static int
+get_ids(struct ids *x)
+{
+	memset(x, 0, sizeof(*x));
+	if (getresuid(&x->ru, &x->eu, &x->su) < 0
+	    || getresgid(&x->rg, &x->eg, &x->sg) < 0)
+		return -1;
+	x->n = getgroups(64, x->groups);
+	return x->n < 0 ? -1 : 0;
+}
+
+/* same_ids - equal ids and groups */
+static bool
+same_ids(const struct ids *a, const struct ids *b)
+{
+	return a->ru == b->ru && a->eu == b->eu && a->su == b->su
+	    && a->rg == b->rg && a->eg == b->eg && a->sg == b->sg
+	    && a->n == b->n
+	    && memcmp(a->groups, b->groups, (size_t)a->n * sizeof(gid_t)) == 0;
+}
+
+/* switched_ok - effective ids lent to pw, real and saved kept */
+static bool
+switched_ok(const struct ids *root, const struct passwd *pw)
+{
+	struct ids x;
+
+	return get_ids(&x) == 0 && x.ru == 0 && x.eu == pw->pw_uid
+	    && x.su == 0 && x.rg == root->rg && x.eg == pw->pw_gid
+	    && x.sg == root->sg && x.n == 1 && x.groups[0] == pw->pw_gid;
+}
+
+/* child_eugid - switch, check, write, restore, check, refusals */
+static int
+child_eugid(void)
+{
+	struct passwd *pw = getpwnam(DROP_USER);
+	char dir[] = "/tmp/priv-test-XXXXXX", path[64], path2[64];
+	const char *error;
+	struct ids root, x;
+	struct stat st;
+	int fd;
+
+	if (pw == NULL || get_ids(&root) < 0 || root.eu != 0)
+		return 1;
+	/* A directory only root may write in. */
+	if (mkdtemp(dir) == NULL || chmod(dir, 0755) < 0)
+		return 2;
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(path2, sizeof(path2), "/tmp/priv-test-%ld",
+		 (long)getpid());
+	for (int round = 0; round < 3; round++) {
+		if (priv_set_eugid(pw->pw_uid, pw->pw_gid, &error) < 0)
+			return 3;
+		if (!switched_ok(&root, pw))
+			return 4;
+		/* No writing where only root may. */
+		if (open(path, O_WRONLY | O_CREAT | O_EXCL, 0600) >= 0
+		    || errno != EACCES)
+			return 5;
+		/* Files made now belong to the user. */
+		if ((fd = open(path2, O_WRONLY | O_CREAT | O_EXCL
+			       | O_NOFOLLOW, 0600)) < 0 || fstat(fd, &st) < 0
+		    || st.st_uid != pw->pw_uid || st.st_gid != pw->pw_gid)
+			return 6;
+		close(fd);
+		if (unlink(path2) < 0)
+			return 7;
+		priv_restore_root();
+		if (get_ids(&x) < 0 || !same_ids(&x, &root))
+			return 8;
+	}
+	/* Restoring without a switch changes nothing. */
+	priv_restore_root();
+	if (get_ids(&x) < 0 || !same_ids(&x, &root))
+		return 9;
+	/* Refusals: no change. */
+	if (priv_set_eugid(0, pw->pw_gid, &error) == 0
+	    || priv_set_eugid(pw->pw_uid, 0, &error) == 0
+	    || priv_set_eugid((uid_t)-1, pw->pw_gid, &error) == 0
+	    || priv_set_eugid(pw->pw_uid, (gid_t)-1, &error) == 0)
+		return 10;
+	if (strstr(error, "refusing") == NULL)
+		return 11;
+	if (get_ids(&x) < 0 || !same_ids(&x, &root))
+		return 12;
+	rmdir(dir);
+	return 0;
+}
+
+/* drop_cap - remove one capability from the effective set */
+static int
+drop_cap(int cap)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -1;
+	d[cap / 32].effective &= ~(1u << (cap % 32));
+	return syscall(SYS_capset, &h, d) < 0 ? -1 : 0;
+}
+
+/* fail_switch - a switch that cannot happen: root kept, nothing written */
+static int
+fail_switch(int cap)
+{
+	struct passwd *pw = getpwnam(DROP_USER);
+	char path[64];
+	const char *error = NULL;
+	struct ids root, x;
+	bool written = false;
+	int fd;
+
+	if (pw == NULL || get_ids(&root) < 0 || drop_cap(cap) < 0)
+		return 1;
+	snprintf(path, sizeof(path), "/tmp/priv-test-%ld", (long)getpid());
+	/* The delivery pattern of local(8): write only after a switch. */
+	if (priv_set_eugid(pw->pw_uid, pw->pw_gid, &error) == 0) {
+		if ((fd = open(path, O_WRONLY | O_CREAT, 0600)) >= 0) {
+			written = true;
+			close(fd);
+			unlink(path);
+		}
+		priv_restore_root();
+		return 2;
+	}
+	if (written || error == NULL || access(path, F_OK) == 0)
+		return 3;
+	/* Root again, with root's gid and groups. */
+	if (get_ids(&x) < 0 || !same_ids(&x, &root))
+		return 4;
+	return 0;
+}
+
+/* child_fail_groups - setgroups fails: nothing to undo */
+static int
+child_fail_groups(void)
+{
+	return fail_switch(CAP_SETGID);
+}
+
+/* child_fail_uid - seteuid fails: groups and gid undone */
+static int
+child_fail_uid(void)
+{
+	return fail_switch(CAP_SETUID);
+}
+
+/* child_eugid_not_root - without root: no change, success */
+static int
+child_eugid_not_root(void)
+{
+	struct passwd *pw = getpwnam(DROP_USER);
+	const char *error;
+	struct ids before, x;
+
+	if (become_nobody() < 0 || get_ids(&before) < 0)
+		return 1;
+	if (priv_set_eugid(pw ? pw->pw_uid : 65534, pw ? pw->pw_gid : 65534,
+			   &error) < 0)
+		return 2;
+	priv_restore_root();
+	if (get_ids(&x) < 0 || !same_ids(&x, &before))
+		return 3;
+	return 0;
+}
+
+/* test_eugid - lend the effective ids and take them back */
+static void
+test_eugid(void)
+{
+	test_begin("priv_set_eugid, priv_restore_root");
+	test_assert(in_child(child_eugid_not_root) == 0);
+	if (geteuid() != 0 || getpwnam(DROP_USER) == NULL) {
+		printf("    (root part skipped: needs root and user %s)\n",
+		       DROP_USER);
+		test_end();
+		return;
+	}
+	test_assert(in_child(child_eugid) == 0);
+	test_assert(in_child(child_fail_groups) == 0);
+	test_assert(in_child(child_fail_uid) == 0);
+	test_end();
+}
+
 /* main - run the tests */
 int
 main(void)
@@ -303,6 +508,7 @@ main(void)
 		test_not_root,
 		test_root,
 		test_extra_and_ids,
+		test_eugid,
 		NULL
 	};
 
