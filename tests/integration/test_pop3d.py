@@ -638,7 +638,12 @@ class TestPop3Config(Pop3Base):
         try:
             def ready():
                 p = poplib.POP3("127.0.0.1", self.port, timeout=15)
-                p.user(USER)
+                try:
+                    # An earlier test's reload may still be under way.
+                    p.user(USER)
+                except poplib.error_proto:
+                    p.close()
+                    return False
                 try:
                     p.pass_(PASSWORD)
                     p.quit()
@@ -646,7 +651,7 @@ class TestPop3Config(Pop3Base):
                 except poplib.error_proto as e:
                     p.close()
                     return b"[SYS/TEMP]" in e.args[0]
-            wait_for(ready, 10, what="the reload")
+            wait_for(ready, 30, what="the reload")
             r = self.raw()
             r.line()
             t = time.monotonic()
@@ -667,7 +672,12 @@ class TestPop3Config(Pop3Base):
         try:
             def perm():
                 p = poplib.POP3("127.0.0.1", self.port, timeout=15)
-                p.user(USER)
+                try:
+                    # An earlier test's reload may still be under way.
+                    p.user(USER)
+                except poplib.error_proto:
+                    p.close()
+                    return False
                 try:
                     p.pass_(PASSWORD)
                     p.quit()
@@ -675,7 +685,7 @@ class TestPop3Config(Pop3Base):
                 except poplib.error_proto as e:
                     p.close()
                     return b"-ERR [SYS/PERM]" in e.args[0]
-            wait_for(perm, 10, what="the reload")
+            wait_for(perm, 30, what="the reload")
         finally:
             self.reconf("pop3d_maildir=Maildir")
             os.unlink(bad)

@@ -99,6 +99,27 @@ parse_notify(const char *s)
 	return bits;
 }
 
+/* Values set_field() handed out, freed when the command is done. */
+static char *owned[64];
+static size_t n_owned;
+
+/* own - remember a value for free_owned() */
+static char *
+own(char *value)
+{
+	if (n_owned == N_ELEMENTS(owned))
+		usage();
+	return owned[n_owned++] = value;
+}
+
+/* free_owned - release every remembered value */
+static void
+free_owned(void)
+{
+	while (n_owned > 0)
+		free(owned[--n_owned]);
+}
+
 /* set_field - one name=value of the append command */
 static void
 set_field(struct msglog_rec *r, const char **log_queue, const char *arg)
@@ -109,7 +130,7 @@ set_field(struct msglog_rec *r, const char **log_queue, const char *arg)
 	if (eq == NULL)
 		usage();
 	name = xstrndup(arg, (size_t)(eq - arg));
-	value = unescape(eq + 1);
+	value = own(unescape(eq + 1));
 	if (strcmp(name, "relay") == 0)
 		r->relay = value;
 	else if (strcmp(name, "diag_type") == 0)
@@ -156,8 +177,10 @@ cmd_append(int argc, char **argv)
 		set_field(&r, &log_queue, argv[i]);
 	if (msglog_append(argv[1], log_queue, argv[2], &r, &error) < 0) {
 		fprintf(stderr, "bounce-request: %s\n", error);
+		free_owned();
 		return 1;
 	}
+	free_owned();
 	return 0;
 }
 
