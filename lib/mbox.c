@@ -250,7 +250,9 @@ int
 mbox_open(const char *path, unsigned int flags, mode_t mode,
 	  uint64_t size_limit, struct mbox **m_r, const char **error_r)
 {
-	int oflags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+	/* O_NONBLOCK: a FIFO planted as the mailbox must not block us. */
+	int oflags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY
+	    | O_NONBLOCK;
 	bool created = false;
 	struct stat st;
 	struct mbox *m;
@@ -276,6 +278,11 @@ mbox_open(const char *path, unsigned int flags, mode_t mode,
 		errno = 0;
 		return fail(error_r, MBOX_TEMPFAIL, "%s: not a regular file "
 			    "with one link; not delivering there", path);
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		close(fd);
+		return fail(error_r, MBOX_TEMPFAIL, "fcntl %s: %s", path,
+			    strerror(errno));
 	}
 	if (lock_file(fd, path, error_r) < 0) {
 		close(fd);

@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	From_ quoting across every chunk split, the From_ line, appends
  *	with dot-lock and fcntl lock, the size limit (4.2.2) and the
- *	truncation of a failed append, stale dot-locks, symbolic links.
+ *	truncation of a failed append, stale dot-locks, symbolic links,
+ *	a FIFO in place of the mailbox.
  */
 #include "sys_defs.h"
 
@@ -162,6 +163,18 @@ test_append(void)
 	link_path = xasprintf("%s/link", dir);
 	test_assert(symlink(path, link_path) == 0);
 	test_assert(append(link_path, "x\n", 0) == MBOX_PERMFAIL);
+	unlink(link_path);
+
+	/* A FIFO planted as the mailbox: refused at once, never a hang. */
+	test_assert(mkfifo(link_path, 0600) == 0);
+	test_assert(append(link_path, "x\n", 0) == MBOX_TEMPFAIL);
+	{
+		int reader = open(link_path, O_RDONLY | O_NONBLOCK);
+
+		test_assert(reader >= 0);
+		test_assert(append(link_path, "x\n", 0) == MBOX_TEMPFAIL);
+		close(reader);
+	}
 	unlink(link_path);
 	unlink(path);
 	rmdir(dir);
