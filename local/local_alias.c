@@ -146,8 +146,18 @@ classify_address(struct local_list *list, const char *s, size_t len,
 		return "malformed address";
 	}
 	buf_reset(&b);
+	buf_putc(&b, '<');
 	addr_to_string(&a, &b);
-	it->value = pool_strndup(list->pool, b.data, b.len);
+	buf_putc(&b, '>');
+	/*
+	 * The canonical form must itself be valid: quoting can make a local
+	 * part that was just within the limit two bytes too long.
+	 */
+	if (addr_parse(b.data, b.len, ADDR_FLAGS, &a, &why) < 0) {
+		buf_release(&b);
+		return "address too long in its quoted form";
+	}
+	it->value = pool_strndup(list->pool, b.data + 1, b.len - 2);
 	buf_release(&b);
 	return NULL;
 }
