@@ -84,6 +84,7 @@ struct imapd_reader {
 	size_t	tail_len;
 	struct imapd_error err;
 	char	err_tag[IMAPD_TAG_MAX + 1];
+	bool	dead_told;		/* the fatal error was returned */
 };
 
 /* reader_limits - fill in defaults */
@@ -648,9 +649,17 @@ imapd_reader_feed(struct imapd_reader *r, const void *data, size_t len,
 		used += n;
 	}
 	if (r->state == RS_DEAD && st == IMAPD_READ_MORE) {
-		used = len;
+		/*
+		 * Report the loss where it happened, so the position does not
+		 * depend on how the bytes were cut into reads; everything
+		 * after that is swallowed by later calls.
+		 */
+		if (r->dead_told)
+			used = len;
 		st = reader_dead(r);
 	}
+	if (r->state == RS_DEAD)
+		r->dead_told = true;
 	*used_r = used;
 	return st;
 }

@@ -466,6 +466,38 @@ test_dead(void)
 	test_end();
 }
 
+/*
+ * test_dead_position - a stream lost while skipping a refused line is
+ * reported right after that line, however the bytes arrive (found by
+ * fuzz_imap_cmd: the error used to swallow the rest of the read)
+ */
+static void
+test_dead_position(void)
+{
+	static const char in[] = "a1 XXXXXXXXXXXXXXXXXXXXXXXX "
+	    "{99999999999999999999+}\r\nb NOOP\r\n";
+	struct imapd_reader_limits lim = {.max_line = 16};
+	struct imapd_reader *r = imapd_reader_create(&lim);
+	size_t used, pos = 0, lost = strstr(in, "\n") - in + 1;
+
+	test_begin("reader reports a lost stream where it was lost");
+	test_assert(imapd_reader_feed(r, in, sizeof(in) - 1, &used)
+		    == IMAPD_READ_ERROR);
+	test_assert(!imapd_reader_error(r)->fatal);
+	pos += used;
+	test_assert(imapd_reader_feed(r, in + pos, sizeof(in) - 1 - pos,
+				      &used) == IMAPD_READ_ERROR);
+	test_assert(imapd_reader_error(r)->fatal);
+	test_assert(pos + used == lost);
+	/* Later bytes are swallowed. */
+	pos += used;
+	test_assert(imapd_reader_feed(r, in + pos, sizeof(in) - 1 - pos,
+				      &used) == IMAPD_READ_ERROR);
+	test_assert(pos + used == sizeof(in) - 1);
+	imapd_reader_free(r);
+	test_end();
+}
+
 /* test_big_literal - a large APPEND literal arrives in pieces */
 static void
 test_big_literal(void)
@@ -524,6 +556,7 @@ main(void)
 		test_huge_line,
 		test_refuse,
 		test_dead,
+		test_dead_position,
 		test_big_literal,
 		test_raw_from_line,
 		NULL
