@@ -24,7 +24,9 @@
  *	is the text the group matched, empty when the group did not take
  *	part, and $$ is a "$".  Every error names file:line: a missing or
  *	unterminated pattern, an unknown flag, a pattern regcomp()
- *	rejects, a missing result, a $ reference to a group the pattern
+ *	rejects or one with two repetition operators in a row ("a+*",
+ *	"a{2}{3}": undefined in POSIX, and a long run of them overflows
+ *	glibc's regcomp() stack), a missing result, a $ reference to a group the pattern
  *	does not have (or any $ reference after a negated pattern, which
  *	has matched nothing), a stray "$", endif without if, if without
  *	endif.
@@ -209,6 +211,69 @@ scan_flags(struct parser *ps, const char *text, size_t len, size_t *pos,
 	return 0;
 }
 
+/*
+ * adjacent_repeats - does the pattern put one repetition operator right
+ * after another ("a++", "a*{2}")?  POSIX leaves that undefined, and
+ * glibc's regcomp() recurses once per operator: a long run of them
+ * overflows the stack (found by fuzz_dict_text).  Bracket expressions
+ * and escaped characters are skipped.
+ */
+static bool
+adjacent_repeats(const char *p)
+{
+	bool after_repeat = false;
+
+	while (*p != '\0') {
+		if (*p == '\\' && p[1] != '\0') {
+			p += 2;
+			after_repeat = false;
+			continue;
+		}
+		if (*p == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.'
+						  || p[1] == '=')) {
+					char end = p[1];
+
+					p += 2;
+					while (*p != '\0'
+					       && !(p[0] == end && p[1] == ']'))
+						p++;
+					if (*p != '\0')
+						p++;
+				}
+				if (*p != '\0')
+					p++;
+			}
+			if (*p != '\0')
+				p++;
+			after_repeat = false;
+			continue;
+		}
+		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+			if (after_repeat)
+				return true;
+			if (*p == '{') {
+				while (*p != '\0' && *p != '}')
+					p++;
+				if (*p == '\0')
+					return false;	/* regcomp() says why */
+			}
+			after_repeat = true;
+			p++;
+			continue;
+		}
+		after_repeat = false;
+		p++;
+	}
+	return false;
+}
+
 /* parse_pattern - "[!]/pattern/flags" into r; *end_r after the flags */
 static int
 parse_pattern(struct parser *ps, const char *text, size_t len,
@@ -222,6 +287,12 @@ parse_pattern(struct parser *ps, const char *text, size_t len,
 	buf_init(&pat, 0);
 	if (scan_pattern(ps, text, len, &pos, &r->negate, &pat) < 0
 	    || scan_flags(ps, text, len, &pos, &cflags) < 0) {
+		buf_release(&pat);
+		return -1;
+	}
+	if (adjacent_repeats(pat.data)) {
+		fail(ps, "bad pattern \"%.200s\": one repetition operator "
+		     "right after another (undefined in POSIX)", pat.data);
 		buf_release(&pat);
 		return -1;
 	}

@@ -902,6 +902,11 @@ test_regexp_errors(void)
 		const char *error;
 	} cases[] = {
 		{TEXT("/a/ x\n/(/ y\n"), "rebad:2: bad pattern \"(\""},
+		{TEXT("/^(.*)++++++++@x$/ y\n"), "rebad:1: bad pattern "
+		 "\"^(.*)++++++++@x$\": one repetition operator right after "
+		 "another"},
+		{TEXT("/a{2}{3}/ y\n"), "one repetition operator"},
+		{TEXT("/a*?/ y\n"), "one repetition operator"},
 		{TEXT("/abc x\n"),
 		 "rebad:1: unterminated pattern: no closing \"/\""},
 		{TEXT("/abc\\/ x\n"), "unterminated pattern"},
