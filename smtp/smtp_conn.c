@@ -59,7 +59,7 @@ void
 smtp_fail_init(struct smtp_fail *f)
 {
 	f->status = DELIVER_DEFERRED;
-	strcpy(f->dsn, "4.0.0");
+	snprintf(f->dsn, sizeof(f->dsn), "4.0.0");
 	buf_init(&f->reason, 128);
 	buf_init(&f->diag, 0);
 }
@@ -364,9 +364,9 @@ smtp_reply_result(const struct smtp_conn *c, const char *in_reply_to,
 	act = smtp_reply_decide(&c->p.reply, enh);
 	fail->status = act == SMTP_ACT_BOUNCE ? DELIVER_BOUNCED :
 	    DELIVER_DEFERRED;
-	if (act != SMTP_ACT_BOUNCE && enh[0] != '4')
-		strcpy(enh, "4.0.0");	/* 2xx/3xx where none belongs */
-	snprintf(fail->dsn, sizeof(fail->dsn), "%s", enh);
+	/* 2xx/3xx where none belongs: a generic temporary failure. */
+	snprintf(fail->dsn, sizeof(fail->dsn), "%s",
+		 act != SMTP_ACT_BOUNCE && enh[0] != '4' ? "4.0.0" : enh);
 	buf_reset(&fail->diag);
 	smtp_reply_format(&c->p.reply, &fail->diag);
 	buf_reset(&fail->reason);

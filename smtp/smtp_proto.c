@@ -37,6 +37,7 @@
 #include "sys_defs.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -148,7 +149,7 @@ starttls(struct smtp_session *ss, struct smtp_conn *c, bool allow_tls,
 		if (!required)
 			return 0;
 		host_fail(c, "STARTTLS", "refused to start TLS", fail);
-		fail->dsn[0] = '4', strcpy(fail->dsn, "4.7.5");
+		snprintf(fail->dsn, sizeof(fail->dsn), "4.7.5");
 		return -1;
 	}
 	if (tls_start_client(c->s, ss->tls_ctx, c->host,
@@ -257,7 +258,7 @@ sasl_auth(struct smtp_session *ss, struct smtp_conn *c,
 		buf_printf(&fail->reason, "SASL authentication failed; server "
 			   "%s said: %s", c->hostaddr, fail->diag.data);
 		fail->status = DELIVER_DEFERRED;
-		strcpy(fail->dsn, "4.7.8");
+		snprintf(fail->dsn, sizeof(fail->dsn), "4.7.8");
 		ret = -1;
 	}
 done:
