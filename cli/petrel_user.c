@@ -99,7 +99,6 @@
 #define LOCAL_MAX	64
 #define ADDRESS_MAX	254
 #define TABLE_FILE_MAX	(64 * 1024 * 1024)	/* bytes in a table source */
-#define TABLE_LOCK_WAIT	PASSWD_LOCK_WAIT	/* seconds */
 
 struct opts {
 	const char *config_dir;
@@ -449,34 +448,6 @@ set_error(const char *fmt, ...)
 	return error.data;
 }
 
-/* vmap_lock - exclusive fcntl lock on path.lock, as passwd_file(3h) */
-static int
-vmap_lock(const char *path, const char **error_r)
-{
-	char *lock_path = xasprintf("%s.lock", path);
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-	struct timespec pause = {0, 100 * 1000 * 1000};
-	int fd, tries = TABLE_LOCK_WAIT * 10;
-
-	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		*error_r = set_error("open %s: %m", lock_path);
-	while (fd >= 0 && fcntl(fd, F_SETLK, &fl) < 0) {
-		if ((errno != EACCES && errno != EAGAIN && errno != EINTR)
-		    || --tries <= 0) {
-			*error_r = errno == EACCES || errno == EAGAIN
-			    ? set_error("%s is locked by another process", path)
-			    : set_error("lock %s: %m", lock_path);
-			close(fd);
-			fd = -1;
-			break;
-		}
-		nanosleep(&pause, NULL);
-	}
-	free(lock_path);
-	return fd;
-}
-
 /* vmap_read - the source text and its status; missing: empty, 0644 */
 static int
 vmap_read(const char *path, struct buf *text, struct stat *st,
@@ -584,64 +555,6 @@ vmap_edit_text(const struct buf *text, const char *addr, bool drop,
 	return found;
 }
 
-/* write_all - write a whole buffer */
-static int
-write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* vmap_replace - temp file, fsync, rename over path, fsync directory */
-static int
-vmap_replace(const char *path, const struct buf *text, const struct stat *st,
-	     const char **error_r)
-{
-	char *tmp = xasprintf("%s.tmp.XXXXXX", path), *dir;
-	int fd, dir_fd, status = -1;
-
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		*error_r = set_error("create %s: %m", tmp);
-		free(tmp);
-		return -1;
-	}
-	if ((geteuid() == 0 && fchown(fd, st->st_uid, st->st_gid) < 0)
-	    || fchmod(fd, st->st_mode & 07777) < 0
-	    || write_all(fd, text->data, text->len) < 0 || fsync(fd) < 0)
-		*error_r = set_error("write %s: %m", tmp);
-	else if (close(fd) < 0 || (fd = -1, rename(tmp, path) < 0))
-		*error_r = set_error("replace %s: %m", path);
-	else
-		status = 0;
-	if (fd >= 0)
-		close(fd);
-	if (status < 0) {
-		(void)unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	dir = xstrdup(path);
-	dir_fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0 || fsync(dir_fd) < 0) {
-		*error_r = set_error("fsync %s: %m", dir);
-		status = -1;
-	}
-	if (dir_fd >= 0)
-		close(dir_fd);
-	free(dir);
-	return status;
-}
-
 /*
  * vmap_update - add "addr value" (value != NULL) or remove addr's entry,
  * rebuild the index; 1 changed, 0 nothing to do, -1 error (*error_r).
@@ -655,7 +568,7 @@ vmap_update(const struct vmap *vm, const char *addr, const char *value,
 	size_t found;
 	int lock_fd, status = -1;
 
-	if ((lock_fd = vmap_lock(vm->path, error_r)) < 0)
+	if ((lock_fd = text_file_lock(vm->path, error_r)) < 0)
 		return -1;
 	buf_init(&text, 0);
 	buf_init(&out, 0);
@@ -671,7 +584,7 @@ vmap_update(const struct vmap *vm, const char *addr, const char *value,
 			buf_putc(&out, '\n');
 		buf_printf(&out, "%s %s\n", addr, value);
 	}
-	if (vmap_replace(vm->path, &out, &st, error_r) < 0)
+	if (text_file_replace(vm->path, &out, &st, error_r) < 0)
 		goto out;
 	if (vm->indexed && dict_build(vm->spec, 0, error_r) < 0) {
 		*error_r = set_error("%s was changed but its index was not "

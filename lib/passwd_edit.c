@@ -94,9 +94,9 @@ field_ok(const char *text, bool allow_space)
 	return true;
 }
 
-/* lock_file - exclusive lock on path.lock; the fd or -1 */
-static int
-lock_file(const char *path, const char **error_r)
+/* text_file_lock - exclusive lock on path.lock; the fd or -1 */
+int
+text_file_lock(const char *path, const char **error_r)
 {
 	char *lock_path = xasprintf("%s.lock", path);
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
@@ -283,10 +283,10 @@ sync_dir(const char *path)
 	return status;
 }
 
-/* replace_file - write text to path.tmp, then rename it over path */
-static int
-replace_file(const char *path, const struct buf *text, const struct stat *st,
-	     const char **error_r)
+/* text_file_replace - write text to path.tmp, then rename it over path */
+int
+text_file_replace(const char *path, const struct buf *text,
+		  const struct stat *st, const char **error_r)
 {
 	char *tmp = xasprintf("%s.tmp", path);
 	int fd;
@@ -330,13 +330,13 @@ run_edit(struct edit *ed, const char **error_r)
 	struct stat st;
 	int lock_fd, status = -1;
 
-	if ((lock_fd = lock_file(ed->path, error_r)) < 0)
+	if ((lock_fd = text_file_lock(ed->path, error_r)) < 0)
 		return -1;
 	buf_init(&old, 4096);
 	buf_init(&out, 4096);
 	if (read_old(ed, &old, &st, error_r) == 0
 	    && edit_text(ed, &old, &out, error_r) == 0
-	    && replace_file(ed->path, &out, &st, error_r) == 0)
+	    && text_file_replace(ed->path, &out, &st, error_r) == 0)
 		status = 0;
 	explicit_bzero(old.data, old.cap);
 	explicit_bzero(out.data, out.cap);

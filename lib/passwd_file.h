@@ -148,6 +148,18 @@ struct passwd_file {
 void	passwd_file_init(struct passwd_file *pf, const char *path,
 			 unsigned int flags);
 void	passwd_file_free(struct passwd_file *pf);
+
+/*
+ * The locking and replacement the edits use, for other small text files
+ * an administrator's tool edits (petrel-user's mailbox table): an fcntl
+ * lock on path.lock waited for at most PASSWD_LOCK_WAIT seconds (the fd,
+ * to close, or -1); and path.tmp written with st's owner and mode,
+ * fsynced, renamed over path, the directory fsynced.  Error texts live
+ * until the next call.
+ */
+int	text_file_lock(const char *path, const char **error_r);
+int	text_file_replace(const char *path, const struct buf *text,
+			  const struct stat *st, const char **error_r);
 int	passwd_file_parse(struct passwd_file *pf, const char *text,
 			  size_t len, struct buf *errors);
 int	passwd_file_load(struct passwd_file *pf, struct buf *errors);
