@@ -39,8 +39,13 @@ AUTH_LINE = "auth      unix  -       n       n       -       -       auth\n"
 
 
 def cmdline(pid):
-    with open("/proc/%d/cmdline" % pid, "rb") as f:
-        return f.read().decode(errors="replace")
+    """The command line of pid, or "" once it has gone (a child listed a
+    moment ago may exit before we read it)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def parse_result(out):
