@@ -180,9 +180,9 @@ md_read_file(const char *path, struct buf *out, struct md_fileid *id_r,
 	return 0;
 }
 
-/* write_all - write every byte or fail */
-static int
-write_all(int fd, const void *data, size_t len)
+/* md_write_all - write every byte or fail */
+int
+md_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -245,7 +245,7 @@ md_write_atomic(const char *dir, const char *file, const void *data,
 		md_fail(error_r, "create %s: %s", tmp.data, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0
+	if (md_write_all(fd, data, len) < 0 || fsync(fd) < 0
 	    || fstat(fd, &st) < 0) {
 		md_fail(error_r, "write %s: %s", tmp.data, strerror(errno));
 		goto out;
@@ -461,7 +461,7 @@ md_copy_fd(int in, int out, uint64_t *size_r, uint64_t *vsize_r,
 			continue;
 		if (n <= 0)
 			break;
-		if (out >= 0 && write_all(out, chunk, (size_t)n) < 0) {
+		if (out >= 0 && md_write_all(out, chunk, (size_t)n) < 0) {
 			md_fail(error_r, "write: %s", strerror(errno));
 			free(chunk);
 			return -1;
@@ -529,7 +529,7 @@ maildir_delivery_write(struct maildir_delivery *d, const void *data,
 		md_fail(error_r, "%s: earlier write failed", d->tmp_path.data);
 		return d->failed;
 	}
-	if (write_all(d->fd, data, len) < 0) {
+	if (md_write_all(d->fd, data, len) < 0) {
 		int err = errno;
 
 		md_fail(error_r, "write %s: %s", d->tmp_path.data,

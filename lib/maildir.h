@@ -60,6 +60,7 @@
  *	root/petrel-uidvalidity	the last UIDVALIDITY handed out
  *	root/petrel-subscriptions	subscribed folder names
  *	FOLDER/petrel-uidlist	UIDs, MODSEQs, cached sizes, expunge history
+ *	FOLDER/petrel-uidlist.log	changes since the list was written
  *	FOLDER/petrel-uidlist.lock	the dot-lock of the folder's metadata
  *	FOLDER/petrel-keywords	keyword letters and their names
  *	FOLDER/petrel-cache*	imapd's folder cache (maildir_cache(3h)):
@@ -176,6 +177,52 @@
  *	which RFC 7162 allows).  A rebuilt list (new UIDVALIDITY) starts
  *	with FLOOR 0 and no history.  HIGHESTMODSEQ is at least 1 once a
  *	list is written, as RFC 7162 section 3.1.2.1 requires.
+ * CHANGE LOG
+ *	Rewriting the whole list for every flag change costs a megabyte
+ *	and two fsync(2)s at 10,000 messages, under the folder lock.  So a
+ *	transaction that changes a few lines appends them instead to
+ *	FOLDER/petrel-uidlist.log, text with LF line ends:
+ *
+ *	  L1 UIDVALIDITY LISTINODE
+ *	  M UID MODSEQ SIZE VSIZE DIR/NAME
+ *	  X A[:B][,A[:B]]...
+ *	  C UIDNEXT HIGHESTMODSEQ LENGTH NEW0 NEW1 CUR0 CUR1
+ *	  ...
+ *
+ *	The first line ties the log to one version of the list: its
+ *	UIDVALIDITY and the inode number of the list file.  A log whose
+ *	line names another list (a crash between writing a new list and
+ *	removing the log) is ignored and replaced.  Then transactions, each
+ *	ended by its "C" line: "M" lines, in ascending UID order, are message
+ *	lines as in UID LIST that replace the line with the same UID or
+ *	add a new message (a UID not below the UIDNEXT before); one "X"
+ *	line lists the UIDs that left, as ascending ranges (see EXPUNGE
+ *	HISTORY), added to the history at the transaction's HIGHESTMODSEQ.
+ *	"C" gives the new UIDNEXT and HIGHESTMODSEQ (neither lower than
+ *	before), LENGTH, the number of bytes of the "M" and "X" lines
+ *	before it, and the mtimes ("SECONDS.NANOSECONDS") of new/ and cur/
+ *	when the writer took the lock and when it was done.  A
+ *	transaction is one write(2) followed by fdatasync(2) before the
+ *	lock is dropped; what follows the last complete "C" line is an
+ *	unfinished or torn write, which readers ignore and the next
+ *	writer cuts off.  A transaction that does not parse or does not
+ *	apply ends the log there (the next writer rewrites the list).
+ *
+ *	The list is rewritten, and the log removed, when a transaction is
+ *	large (over a quarter of the list, such as STORE 1:*), when the
+ *	log would outgrow the list (and at least 64 kB), after a rebuild,
+ *	and when there is no list yet.  Readers keep the offset up to
+ *	which they applied the log and read only what was appended since,
+ *	without any lock: a reader never sees a transaction half-done.
+ *
+ *	The directory mtimes chain the writers' own changes: a reader whose
+ *	last look at cur/ (or new/) found the mtime a transaction started
+ *	from takes the mtime it ended with as seen, without reading the
+ *	directory, since the log told it what changed.  A change by a
+ *	program outside Petrel in the same clock tick as such a
+ *	transaction would be hidden by that, so a directory taken on by
+ *	the chain is read again once its mtime is more than two seconds
+ *	old, and at least every MAILDIR_CHAIN_MAX_SECS.
  * SYNCHRONISATION
  *	maildir_sync() reads new/ and cur/ with readdir(3) and matches the
  *	names against the list by unique name.  A name not in the list is
@@ -194,8 +241,11 @@
  *	whose name lacks S= or the date, once.  A directory is read with
  *	readdir(3) only when its mtime changed since the last scan, or was
  *	less than two seconds old then (a change within the same clock
- *	tick would not show).  When the list file and both directories are
- *	unchanged, a sync takes no lock at all: three stat(2) calls.  A
+ *	tick would not show), or since the change log said what happened
+ *	(see CHANGE LOG).  A sync first brings the view up to date with the
+ *	list and the log without a lock; when both directories are then
+ *	unchanged it takes no lock at all: four stat(2) calls and reading
+ *	what the log grew by.  A
  *	program that renames a file and then sets the directory's mtime
  *	back, or a network file system with a coarse or skewed clock, can
  *	defeat this; MAILDIR_SYNC_FULL always reads both directories.
@@ -237,12 +287,13 @@
  *	MAILDIR_PERMFAIL.
  *
  *	Changes: a message file is renamed or unlinked first and the list
- *	written afterwards, so a crash in between is found by the next
- *	sync (an external change).  New UIDs are given to callers only
- *	after the list holding them is on disk (written, fsync(2)ed,
- *	renamed, directory fsync(2)ed), so a crash cannot make a UID
- *	appear twice; inside maildir_begin()/maildir_end() that moment is
- *	maildir_end().
+ *	(or the log) written afterwards, so a crash in between is found by
+ *	the next sync (an external change).  New UIDs are given to callers
+ *	only after the list holding them is on disk (written, fsync(2)ed,
+ *	renamed, directory fsync(2)ed) or the log transaction holding them
+ *	is (appended and fdatasync(2)ed; a new log file and its directory
+ *	fsync(2)ed), so a crash cannot make a UID appear twice; inside
+ *	maildir_begin()/maildir_end() that moment is maildir_end().
  * ERRORS
  *	Functions that can fail return -1 (or MAILDIR_TEMPFAIL /
  *	MAILDIR_PERMFAIL for delivery) and set *error_r to text in static
@@ -445,6 +496,38 @@ void	maildir_uidlist_format(const struct maildir_uidlist *list,
 void	maildir_uidlist_free(struct maildir_uidlist *list);
 /* Fill the derived fields of msg from msg->name (pure). */
 void	maildir_msg_from_name(struct maildir_msg *msg);
+
+/*
+ * The change log, as data (see CHANGE LOG); pure functions.
+ * maildir_log_header_parse() and maildir_logtx_parse() return 1 and
+ * the bytes used, 0 when the data ends before the line (or the "C"
+ * line) does, -1 when it is not a valid header or transaction.
+ */
+#define MAILDIR_CHAIN_MAX_SECS	30
+
+struct maildir_logtx {
+	uint32_t uidnext;
+	uint64_t highestmodseq;
+	struct timespec new_before;	/* tv_sec -1: unknown */
+	struct timespec new_after;
+	struct timespec cur_before;
+	struct timespec cur_after;
+	struct maildir_msg *msgs;	/* ascending UID */
+	size_t	count;
+	struct maildir_uidrange *gone;	/* ascending, apart */
+	size_t	gone_count;
+};
+
+int	maildir_log_header_parse(const char *data, size_t len,
+				 uint32_t *uidvalidity_r, uint64_t *list_ino_r,
+				 size_t *used_r);
+void	maildir_log_header_format(uint32_t uidvalidity, uint64_t list_ino,
+				  struct buf *out);
+int	maildir_logtx_parse(const char *data, size_t len,
+			    struct maildir_logtx *tx, size_t *used_r,
+			    const char **error_r);
+void	maildir_logtx_format(const struct maildir_logtx *tx, struct buf *out);
+void	maildir_logtx_free(struct maildir_logtx *tx);
 
 /* Keywords file, as data (pure); names[i] is NULL or allocated. */
 int	maildir_keywords_parse(const char *data, size_t len,

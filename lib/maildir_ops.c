@@ -123,7 +123,7 @@ store_one(struct maildir_folder *f, uint32_t uid, enum maildir_modify mode,
 		md_join(from, f->path, msg->name);
 		md_join(to, f->path, name.data);
 		if (md_rename_noreplace(from->data, to->data) == 0) {
-			md_msg_set_name(msg, name.data);
+			md_msg_set_name(f, msg, name.data);
 			msg->modseq = md_modseq_next(f);
 			status = MAILDIR_STORE_OK;
 		} else if (errno == ENOENT && attempt == 0) {

@@ -25,6 +25,7 @@
 #include "maildir.h"
 
 #define MD_UIDLIST_FILE		"petrel-uidlist"
+#define MD_LOG_FILE		"petrel-uidlist.log"
 #define MD_LOCK_FILE		"petrel-uidlist.lock"
 #define MD_KEYWORDS_FILE	"petrel-keywords"
 #define MD_UIDVALIDITY_FILE	"petrel-uidvalidity"
@@ -47,6 +48,13 @@ struct md_fileid {
 struct md_dirstate {
 	struct timespec mtime;
 	bool	trusted;		/* unchanged since: need not read */
+	time_t	chained_since;		/* mtime taken from the log since */
+};
+
+/* The change log (maildir.h, CHANGE LOG) as this process knows it. */
+enum md_log_state {
+	MD_LOG_NONE,			/* none usable: create a new one */
+	MD_LOG_OK,			/* applied up to off */
 };
 
 struct maildir_private {
@@ -73,6 +81,22 @@ struct maildir_private {
 	uint32_t *pending;		/* removed under this lock */
 	size_t	n_pending;
 	size_t	pending_cap;
+	/* Change log (maildir.h, CHANGE LOG). */
+	enum md_log_state log_state;
+	dev_t	log_dev;
+	ino_t	log_ino;
+	off_t	log_off;		/* end of the last transaction read */
+	off_t	log_size;		/* size seen; beyond off: unfinished */
+	uint32_t *changed;		/* UIDs whose line changed */
+	size_t	n_changed;
+	size_t	changed_cap;
+	bool	rewrite;		/* write the whole list at md_leave */
+	uint32_t enter_uidnext;		/* when the lock was taken */
+	uint64_t enter_modseq;
+	struct timespec enter_new;	/* mtimes then; tv_sec -1: unknown */
+	struct timespec enter_cur;
+	struct timespec leave_new;	/* and when done */
+	struct timespec leave_cur;
 };
 
 /* maildir.c */
@@ -86,6 +110,7 @@ int	md_write_atomic(const char *dir, const char *file, const void *data,
 			size_t len, struct md_fileid *id_r,
 			const char **error_r);
 int	md_fsync_dir(const char *path, const char **error_r);
+int	md_write_all(int fd, const void *data, size_t len);
 int	md_rename_noreplace(const char *from, const char *to);
 int	md_link_or_rename(const char *from, const char *to, bool *linked_r);
 void	md_join(struct buf *out, const char *dir, const char *name);
@@ -110,8 +135,30 @@ void	md_msg_remove(struct maildir_folder *f, size_t index);
 void	md_msgs_compact(struct maildir_folder *f);
 void	md_expunged_add(struct maildir_folder *f, uint32_t uid);
 uint64_t md_modseq_next(struct maildir_folder *f);
-void	md_msg_set_name(struct maildir_msg *msg, const char *name);
+void	md_msg_set_name(struct maildir_folder *f, struct maildir_msg *msg,
+			const char *name);
+void	md_msg_changed(struct maildir_folder *f, uint32_t uid);
 void	md_history_free(struct maildir_folder *f);
+void	md_history_add(struct maildir_folder *f,
+		       const struct maildir_uidrange *r, size_t n);
+size_t	md_ranges_merge(struct maildir_uidrange *r, size_t n);
+bool	md_uid_field(const char **pp, const char *end, uint64_t max,
+		     uint64_t *value_r);
+bool	md_uid_number(const char **pp, const char *end, uint64_t max,
+		      uint64_t *value_r);
+bool	md_msg_line_parse(const char *p, const char *end, uint32_t uidnext,
+			  uint64_t highestmodseq, uint32_t prev_uid,
+			  struct maildir_msg *msg);
+void	md_msg_line_format(const struct maildir_msg *m, struct buf *out);
+
+/* maildir_log.c */
+int	md_log_refresh(struct maildir_folder *f, bool locked,
+		       const char **error_r);
+int	md_log_commit(struct maildir_folder *f,
+		      const struct maildir_uidrange *gone, size_t n_gone,
+		      const char **error_r);
+void	md_log_forget(struct maildir_folder *f);
+void	md_log_remove(struct maildir_folder *f);
 
 /* maildir_sync.c */
 int	md_scan(struct maildir_folder *f, unsigned int flags,
@@ -121,6 +168,10 @@ int	md_locate(struct maildir_folder *f, struct maildir_msg *msg,
 struct maildir_folder *md_folder_new(const char *root, const char *path,
 				     const char *name);
 bool	md_name_warn(struct maildir_folder *f, const char *name);
+void	md_dir_mtime(struct maildir_folder *f, const char *sub,
+		     struct timespec *mtime_r);
+void	md_dir_chain(struct md_dirstate *ds, const struct timespec *before,
+		     const struct timespec *after);
 
 /* maildir_flags.c */
 int	md_keywords_refresh(struct maildir_folder *f, bool force,

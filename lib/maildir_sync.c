@@ -200,7 +200,7 @@ update_msg(struct maildir_folder *f, struct maildir_msg *msg,
 
 	if (strcmp(msg->name, name) == 0)
 		return;
-	md_msg_set_name(msg, name);
+	md_msg_set_name(f, msg, name);
 	if (msg->flags != flags || msg->keywords != keywords)
 		msg->modseq = md_modseq_next(f);	/* external change */
 	f->priv->dirty = true;
@@ -476,12 +476,43 @@ dir_stat(struct maildir_folder *f, const char *sub, struct timespec *mtime_r,
 	return status;
 }
 
-/* dir_unchanged - may the scan of this directory be skipped? */
+/* md_dir_mtime - the mtime of new/ or cur/; tv_sec -1 when unknown */
+void
+md_dir_mtime(struct maildir_folder *f, const char *sub,
+	     struct timespec *mtime_r)
+{
+	if (dir_stat(f, sub, mtime_r, NULL) < 0) {
+		mtime_r->tv_sec = -1;
+		mtime_r->tv_nsec = 0;
+	}
+}
+
+/* same_time - equal timespecs */
+static bool
+same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/*
+ * dir_unchanged - may the scan of this directory be skipped?  Yes when
+ * its mtime is the one last seen and either was old enough then, or
+ * came from the change log (maildir.h, CHANGE LOG) and is still young.
+ */
 static bool
 dir_unchanged(const struct md_dirstate *ds, const struct timespec *mtime)
 {
-	return ds->trusted && ds->mtime.tv_sec == mtime->tv_sec
-	    && ds->mtime.tv_nsec == mtime->tv_nsec;
+	time_t now;
+
+	if (!same_time(&ds->mtime, mtime))
+		return false;
+	if (ds->trusted)
+		return true;
+	if (ds->chained_since == 0)
+		return false;
+	now = time(NULL);
+	return now <= mtime->tv_sec + TRUST_AGE
+	    && now - ds->chained_since < MAILDIR_CHAIN_MAX_SECS;
 }
 
 /* dir_remember - the state for the next scan */
@@ -491,6 +522,27 @@ dir_remember(struct md_dirstate *ds, const struct timespec *mtime,
 {
 	ds->mtime = *mtime;
 	ds->trusted = mtime->tv_sec < start - TRUST_AGE;
+	ds->chained_since = 0;
+}
+
+/*
+ * md_dir_chain - a logged transaction took the directory from mtime
+ * before to after: when before is what this process last saw, after
+ * is now seen too (maildir.h, CHANGE LOG)
+ */
+void
+md_dir_chain(struct md_dirstate *ds, const struct timespec *before,
+	     const struct timespec *after)
+{
+	if (before->tv_sec < 0 || after->tv_sec < 0
+	    || !same_time(&ds->mtime, before) || same_time(before, after))
+		return;
+	if (!ds->trusted && ds->chained_since == 0)
+		return;			/* a young scan: not worth more */
+	ds->mtime = *after;
+	if (ds->chained_since == 0)
+		ds->chained_since = time(NULL);
+	ds->trusted = false;
 }
 
 /* md_scan - read new/ and cur/ and bring the view up to date */
@@ -557,7 +609,7 @@ md_locate(struct maildir_folder *f, struct maildir_msg *msg,
 			      msg->base_len) == 0)
 			found = l.v[i].name;
 	if (found != NULL) {
-		md_msg_set_name(msg, found);
+		md_msg_set_name(f, msg, found);
 		if (f->priv->depth == 0) {
 			f->priv->stale = true;	/* the next lock sees it */
 		} else if (msg->flags != flags || msg->keywords != keywords) {
@@ -687,26 +739,20 @@ maildir_folder_close(struct maildir_folder *f)
 	free(f);
 }
 
-/* sync_unneeded - is the view what a scan would find, without a lock? */
+/*
+ * sync_unneeded - is the view, brought up to date with the list and the
+ * change log without a lock, what a scan would find?
+ */
 static bool
 sync_unneeded(struct maildir_folder *f)
 {
 	struct maildir_private *priv = f->priv;
 	struct timespec new_mtime, cur_mtime;
-	struct md_fileid id;
-	struct buf path;
-	bool same;
 
 	if (f->uidvalidity == 0 || priv->depth > 0 || priv->stale
-	    || priv->cache_dirty || !priv->new_dir.trusted
-	    || !priv->cur_dir.trusted)
+	    || priv->cache_dirty || md_refresh_unlocked(f, NULL) < 0)
 		return false;
-	buf_init(&path, 256);
-	md_join(&path, f->path, MD_UIDLIST_FILE);
-	same = md_fileid_get(path.data, &id) == 0
-	    && md_fileid_same(&id, &priv->list_id);
-	buf_release(&path);
-	return same && dir_stat(f, "new", &new_mtime, NULL) == 0
+	return dir_stat(f, "new", &new_mtime, NULL) == 0
 	    && dir_unchanged(&priv->new_dir, &new_mtime)
 	    && dir_stat(f, "cur", &cur_mtime, NULL) == 0
 	    && dir_unchanged(&priv->cur_dir, &cur_mtime);
@@ -837,6 +883,7 @@ maildir_msg_vsize(struct maildir_folder *f, uint32_t uid, uint64_t *vsize_r,
 		msg->vsize = vsize;
 		msg->has_vsize = true;
 		f->priv->cache_dirty = true;
+		md_msg_changed(f, uid);
 		*vsize_r = vsize;
 	}
 	return status;

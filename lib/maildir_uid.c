@@ -18,7 +18,9 @@
  *	takes the dot-lock and brings the view up to date with the list on
  *	disk (re-reading it only when its inode, size or mtime changed, and
  *	rebuilding it with a new UIDVALIDITY when it is corrupt or lost);
- *	leave writes the list when something changed and drops the lock.
+ *	leave records what changed and drops the lock: a few changed lines
+ *	are appended to the change log (maildir_log(3)), larger changes
+ *	rewrite the list and remove the log.
  * SECURITY
  *	The list is untrusted input (the mailbox owner can edit it): the
  *	parser checks every number, the order of UIDs and every name.
@@ -53,9 +55,9 @@
 unsigned int maildir_lock_timeout_ms = 10000;
 size_t	maildir_history_max = MAILDIR_HISTORY_MAX;
 
-/* number - decimal, no sign, no leading zero, at most max */
-static bool
-number(const char **pp, const char *end, uint64_t max, uint64_t *value_r)
+/* md_uid_number - decimal, no sign, no leading zero, at most max */
+bool
+md_uid_number(const char **pp, const char *end, uint64_t max, uint64_t *value_r)
 {
 	const char *p = *pp;
 	uint64_t v = 0;
@@ -77,11 +79,11 @@ number(const char **pp, const char *end, uint64_t max, uint64_t *value_r)
 	return true;
 }
 
-/* field - a number followed by one space */
-static bool
-field(const char **pp, const char *end, uint64_t max, uint64_t *value_r)
+/* md_uid_field - a number followed by one space */
+bool
+md_uid_field(const char **pp, const char *end, uint64_t max, uint64_t *value_r)
 {
-	if (!number(pp, end, max, value_r) || *pp >= end || **pp != ' ')
+	if (!md_uid_number(pp, end, max, value_r) || *pp >= end || **pp != ' ')
 		return false;
 	(*pp)++;
 	return true;
@@ -103,45 +105,47 @@ parse_header(const char *p, const char *end, struct maildir_uidlist *list,
 		return false;
 	v3 = p[1] == '3';
 	p += 3;
-	if (!field(&p, end, UINT32_MAX, &v) || v == 0)
+	if (!md_uid_field(&p, end, UINT32_MAX, &v) || v == 0)
 		return false;
 	list->uidvalidity = (uint32_t)v;
-	if (!field(&p, end, UINT32_MAX, &n) || n == 0)
+	if (!md_uid_field(&p, end, UINT32_MAX, &n) || n == 0)
 		return false;
 	list->uidnext = (uint32_t)n;
-	if (!field(&p, end, MAILDIR_MODSEQ_MAX, &m))
+	if (!md_uid_field(&p, end, MAILDIR_MODSEQ_MAX, &m))
 		return false;
 	list->highestmodseq = m;
 	*hcount_r = 0;
 	if (!v3) {
 		list->history_floor = m;	/* nothing known before */
-		return number(&p, end, SIZE_MAX, count_r) && p == end;
+		return md_uid_number(&p, end, SIZE_MAX, count_r) && p == end;
 	}
-	if (!field(&p, end, SIZE_MAX, count_r) || !field(&p, end, m, &fl))
+	if (!md_uid_field(&p, end, SIZE_MAX, count_r)
+	    || !md_uid_field(&p, end, m, &fl))
 		return false;
 	list->history_floor = fl;
-	return number(&p, end, SIZE_MAX, hcount_r) && p == end;
+	return md_uid_number(&p, end, SIZE_MAX, hcount_r) && p == end;
 }
 
-/* parse_line - "UID MODSEQ SIZE VSIZE DIR/NAME" */
-static bool
-parse_line(const char *p, const char *end, const struct maildir_uidlist *list,
-	   uint32_t prev_uid, struct maildir_msg *msg)
+/* md_msg_line_parse - "UID MODSEQ SIZE VSIZE DIR/NAME" */
+bool
+md_msg_line_parse(const char *p, const char *end, uint32_t uidnext,
+		  uint64_t highestmodseq, uint32_t prev_uid,
+		  struct maildir_msg *msg)
 {
 	uint64_t uid, modseq, size, vsize = 0;
 	bool has_vsize = true;
 
-	if (!field(&p, end, UINT32_MAX, &uid) || uid <= prev_uid
-	    || uid >= list->uidnext)
+	if (!md_uid_field(&p, end, UINT32_MAX, &uid) || uid <= prev_uid
+	    || uid >= uidnext)
 		return false;
-	if (!field(&p, end, list->highestmodseq, &modseq) || modseq == 0)
+	if (!md_uid_field(&p, end, highestmodseq, &modseq) || modseq == 0)
 		return false;
-	if (!field(&p, end, INT64_MAX, &size))
+	if (!md_uid_field(&p, end, INT64_MAX, &size))
 		return false;
 	if (end - p >= 2 && p[0] == '-' && p[1] == ' ') {
 		has_vsize = false;
 		p += 2;
-	} else if (!field(&p, end, UINT64_MAX, &vsize) || vsize < size) {
+	} else if (!md_uid_field(&p, end, UINT64_MAX, &vsize) || vsize < size) {
 		return false;
 	}
 	if (end - p < 5 || (memcmp(p, "cur/", 4) != 0
@@ -229,15 +233,15 @@ parse_history(const char *p, const char *end, struct maildir_uidlist *list,
 	if (end - p < 2 || memcmp(p, "E ", 2) != 0)
 		return false;
 	p += 2;
-	if (!field(&p, end, list->highestmodseq, &modseq) || modseq <= prev)
+	if (!md_uid_field(&p, end, list->highestmodseq, &modseq) || modseq <= prev)
 		return false;
 	for (;;) {
-		if (!number(&p, end, UINT32_MAX, &a) || a == 0)
+		if (!md_uid_number(&p, end, UINT32_MAX, &a) || a == 0)
 			return false;
 		b = a;
 		if (p < end && *p == ':') {
 			p++;
-			if (!number(&p, end, UINT32_MAX, &b) || b <= a)
+			if (!md_uid_number(&p, end, UINT32_MAX, &b) || b <= a)
 				return false;
 		}
 		if (b >= list->uidnext || (!first_range && a <= prev_last + 1)
@@ -291,8 +295,10 @@ maildir_uidlist_parse(const char *data, size_t len,
 			list->msgs = xreallocarray(list->msgs, cap + 1,
 						   sizeof(*list->msgs));
 		}
-		if (!parse_line(p, nl, list, list->count == 0 ? 0 :
-				list->msgs[list->count - 1].uid, &msg)) {
+		if (!md_msg_line_parse(p, nl, list->uidnext,
+				       list->highestmodseq, list->count == 0 ?
+				       0 : list->msgs[list->count - 1].uid,
+				       &msg)) {
 			free(msg.name);
 			goto bad;
 		}
@@ -341,18 +347,8 @@ maildir_uidlist_format(const struct maildir_uidlist *list, struct buf *out)
 		   " %zu\n", list->uidvalidity, list->uidnext,
 		   list->highestmodseq, list->count, list->history_floor,
 		   history_lines(h, hn));
-	for (size_t i = 0; i < list->count; i++) {
-		const struct maildir_msg *m = &list->msgs[i];
-
-		buf_printf(out, "%" PRIu32 " %" PRIu64 " %" PRIu64 " ",
-			   m->uid, m->modseq, m->size);
-		if (m->has_vsize)
-			buf_printf(out, "%" PRIu64 " ", m->vsize);
-		else
-			buf_puts(out, "- ");
-		buf_puts(out, m->name);
-		buf_putc(out, '\n');
-	}
+	for (size_t i = 0; i < list->count; i++)
+		md_msg_line_format(&list->msgs[i], out);
 	for (size_t i = 0; i < hn; i++) {
 		if (i == 0 || h[i].modseq != h[i - 1].modseq)
 			buf_printf(out, "E %" PRIu64 " ", h[i].modseq);
@@ -364,6 +360,20 @@ maildir_uidlist_format(const struct maildir_uidlist *list, struct buf *out)
 		if (i + 1 == hn || h[i + 1].modseq != h[i].modseq)
 			buf_putc(out, '\n');
 	}
+}
+
+/* md_msg_line_format - one message line, LF included */
+void
+md_msg_line_format(const struct maildir_msg *m, struct buf *out)
+{
+	buf_printf(out, "%" PRIu32 " %" PRIu64 " %" PRIu64 " ", m->uid,
+		   m->modseq, m->size);
+	if (m->has_vsize)
+		buf_printf(out, "%" PRIu64 " ", m->vsize);
+	else
+		buf_puts(out, "- ");
+	buf_puts(out, m->name);
+	buf_putc(out, '\n');
 }
 
 /* maildir_uidlist_free - free the messages and history, keep the header */
@@ -585,7 +595,7 @@ md_uidvalidity_new(const char *root, uint32_t old)
 	md_join(&path, root, MD_UIDVALIDITY_FILE);
 	if (md_read_file(path.data, &data, &id, NULL) == 0) {
 		p = data.data;
-		if (!number(&p, data.data + data.len, UINT32_MAX, &last))
+		if (!md_uid_number(&p, data.data + data.len, UINT32_MAX, &last))
 			last = 0;
 	}
 	if (v <= last)
@@ -690,13 +700,35 @@ md_modseq_next(struct maildir_folder *f)
 
 /* md_msg_set_name - a new file name; derived fields follow */
 void
-md_msg_set_name(struct maildir_msg *msg, const char *name)
+md_msg_set_name(struct maildir_folder *f, struct maildir_msg *msg,
+		const char *name)
 {
 	char *copy = xstrdup(name);
 
 	free(msg->name);
 	msg->name = copy;
 	maildir_msg_from_name(msg);
+	md_msg_changed(f, msg->uid);
+}
+
+/* md_msg_changed - a message's line changed: log it at md_leave */
+void
+md_msg_changed(struct maildir_folder *f, uint32_t uid)
+{
+	struct maildir_private *priv = f->priv;
+
+	if (priv->n_changed > 0 && priv->changed[priv->n_changed - 1] == uid)
+		return;
+	if (priv->n_changed == priv->changed_cap) {
+		size_t cap = priv->changed_cap < 16 ? 16 : priv->changed_cap;
+
+		if (size_mul(cap, 2, &cap) < 0)
+			log_fatal("maildir: too many changes");
+		priv->changed = xreallocarray(priv->changed, cap,
+					      sizeof(*priv->changed));
+		priv->changed_cap = cap;
+	}
+	priv->changed[priv->n_changed++] = uid;
 }
 
 /* range_cmp - qsort: ranges by first UID */
@@ -708,9 +740,9 @@ range_cmp(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-/* ranges_merge - sort and merge overlapping or adjacent ranges */
-static size_t
-ranges_merge(struct maildir_uidrange *r, size_t n)
+/* md_ranges_merge - sort and merge overlapping or adjacent ranges */
+size_t
+md_ranges_merge(struct maildir_uidrange *r, size_t n)
 {
 	size_t o = 0;
 
@@ -746,36 +778,36 @@ history_trim(struct maildir_private *priv)
 	}
 }
 
-/* history_record - the UIDs removed under this lock, at HIGHESTMODSEQ */
-static void
-history_record(struct maildir_folder *f)
+/*
+ * md_history_add - ranges that left, at HIGHESTMODSEQ (above the floor:
+ * the caller sees to that); a change log reader replays a writer's call
+ */
+void
+md_history_add(struct maildir_folder *f, const struct maildir_uidrange *add,
+	       size_t n_add)
 {
 	struct maildir_private *priv = f->priv;
 	struct maildir_uidrange *r;
 	size_t start = priv->hist_count, n = 0;
-	uint64_t modseq;
+	uint64_t modseq = f->highestmodseq;
 
-	if (f->highestmodseq <= priv->hist_floor)
-		(void)md_modseq_next(f);	/* never at the floor */
-	modseq = f->highestmodseq;
 	/* Merge with the last line when it has the same MODSEQ. */
 	if (start > 0 && priv->hist[start - 1].modseq >= modseq) {
 		modseq = priv->hist[start - 1].modseq;
 		while (start > 0 && priv->hist[start - 1].modseq == modseq)
 			start--;
 	}
-	r = xreallocarray(NULL, priv->hist_count - start + priv->n_pending,
+	r = xreallocarray(NULL, priv->hist_count - start + n_add + 1,
 			  sizeof(*r));
 	for (size_t i = start; i < priv->hist_count; i++) {
 		r[n].first = priv->hist[i].first;
 		r[n++].last = priv->hist[i].last;
 	}
-	for (size_t i = 0; i < priv->n_pending; i++) {
-		r[n].first = r[n].last = priv->pending[i];
-		n++;
-	}
-	n = ranges_merge(r, n);
-	priv->hist = xreallocarray(priv->hist, start + n, sizeof(*priv->hist));
+	for (size_t i = 0; i < n_add; i++)
+		r[n++] = add[i];
+	n = md_ranges_merge(r, n);
+	priv->hist = xreallocarray(priv->hist, start + n + 1,
+				   sizeof(*priv->hist));
 	for (size_t i = 0; i < n; i++) {
 		priv->hist[start + i].modseq = modseq;
 		priv->hist[start + i].first = r[i].first;
@@ -784,8 +816,20 @@ history_record(struct maildir_folder *f)
 	priv->hist_count = start + n;
 	free(r);
 	history_trim(priv);
-	priv->n_pending = 0;
-	priv->dirty = true;
+}
+
+/* pending_ranges - the UIDs removed under this lock, merged */
+static size_t
+pending_ranges(struct maildir_folder *f, struct maildir_uidrange **r_r)
+{
+	struct maildir_private *priv = f->priv;
+	struct maildir_uidrange *r;
+
+	r = xreallocarray(NULL, priv->n_pending + 1, sizeof(*r));
+	for (size_t i = 0; i < priv->n_pending; i++)
+		r[i].first = r[i].last = priv->pending[i];
+	*r_r = r;
+	return md_ranges_merge(r, priv->n_pending);
 }
 
 /* md_history_free - forget the history (folder close) */
@@ -800,6 +844,9 @@ md_history_free(struct maildir_folder *f)
 	free(priv->pending);
 	priv->pending = NULL;
 	priv->n_pending = priv->pending_cap = 0;
+	free(priv->changed);
+	priv->changed = NULL;
+	priv->n_changed = priv->changed_cap = 0;
 }
 
 /* maildir_history_floor - expunges above this MODSEQ are all known */
@@ -849,7 +896,7 @@ maildir_vanished(const struct maildir_folder *f, uint64_t modseq,
 			r[n].first = priv->hist[i].first;
 			r[n++].last = priv->hist[i].last;
 		}
-		n = ranges_merge(r, n);
+		n = md_ranges_merge(r, n);
 	}
 	if (n == 0)
 		free(r);
@@ -966,7 +1013,10 @@ md_rebuild(struct maildir_folder *f, uint32_t old_uidvalidity,
 	priv->list_id = *id;
 	priv->dirty = true;
 	priv->rebuilt = true;
+	priv->rewrite = true;
 	priv->stale = false;
+	priv->n_changed = 0;
+	md_log_forget(f);
 }
 
 /* read_list - read and parse the list; 1 when missing or corrupt */
@@ -998,7 +1048,10 @@ read_list(struct maildir_folder *f, const char *path,
 	return status;
 }
 
-/* refresh - bring the view up to date with the list on disk */
+/*
+ * refresh - bring the view up to date with the list and the change log
+ * on disk
+ */
 static int
 refresh(struct maildir_folder *f, bool locked, const char **error_r)
 {
@@ -1006,10 +1059,11 @@ refresh(struct maildir_folder *f, bool locked, const char **error_r)
 	struct maildir_uidlist list = {0};
 	struct md_fileid id;
 	struct buf path;
-	int status;
+	int status, tries = 0;
 
 	buf_init(&path, 256);
 	md_join(&path, f->path, MD_UIDLIST_FILE);
+again:
 	if (md_fileid_get(path.data, &id) < 0) {
 		status = md_fail(error_r, "stat %s: %s", path.data,
 				 strerror(errno));
@@ -1021,12 +1075,22 @@ refresh(struct maildir_folder *f, bool locked, const char **error_r)
 		view_replace(f, &list);
 		priv->list_id = id;
 		priv->stale = false;
+		md_log_forget(f);
 	} else if (status == 1 && locked) {
 		md_rebuild(f, list.uidvalidity, &id);
 		status = 0;
 	} else if (status == 1) {
 		status = md_fail(error_r, "%s: UID list missing or corrupt",
 				 path.data);
+	}
+	/* 1: the log went back behind what was read; read it all again. */
+	if (status == 0 && !priv->rebuilt
+	    && (status = md_log_refresh(f, locked, error_r)) == 1) {
+		priv->stale = true;
+		if (tries++ == 0)
+			goto again;
+		status = md_fail(error_r, "%s: the change log keeps changing",
+				 f->path);
 	}
 	buf_release(&path);
 	if (status == 0)
@@ -1058,11 +1122,17 @@ md_enter(struct maildir_folder *f, const char **error_r)
 	status = maildir_lock_acquire(path.data, maildir_lock_timeout_ms,
 				      &priv->lock, error_r);
 	buf_release(&path);
+	if (status == 0) {
+		md_dir_mtime(f, "new", &priv->enter_new);
+		md_dir_mtime(f, "cur", &priv->enter_cur);
+	}
 	if (status == 0 && (status = refresh(f, true, error_r)) == 0
 	    && priv->rebuilt) {
 		status = md_scan(f, MAILDIR_SYNC_FULL, error_r);
 		priv->rebuilt = false;
 	}
+	priv->enter_uidnext = f->uidnext;
+	priv->enter_modseq = f->highestmodseq;
 	if (status < 0) {
 		maildir_lock_release(&priv->lock);
 		priv->depth = 0;
@@ -1101,11 +1171,13 @@ write_list(struct maildir_folder *f, const char **error_r)
 	return status;
 }
 
-/* md_leave - write the list if it changed, unlock */
+/* md_leave - log the changes or write the list, unlock */
 int
 md_leave(struct maildir_folder *f, const char **error_r)
 {
 	struct maildir_private *priv = f->priv;
+	struct maildir_uidrange *gone = NULL;
+	size_t n_gone = 0;
 	int status = 0;
 
 	if (priv->depth == 0)
@@ -1113,15 +1185,39 @@ md_leave(struct maildir_folder *f, const char **error_r)
 	if (--priv->depth > 0)
 		return 0;
 	md_msgs_compact(f);
-	if (priv->n_pending > 0)
-		history_record(f);
+	if (priv->n_pending > 0) {
+		n_gone = pending_ranges(f, &gone);
+		if (f->highestmodseq <= priv->hist_floor)
+			(void)md_modseq_next(f);	/* never at the floor */
+		md_history_add(f, gone, n_gone);
+		priv->n_pending = 0;
+		priv->dirty = true;
+	}
 	if (f->highestmodseq == 0) {
 		f->highestmodseq = 1;	/* RFC 7162: never 0 */
 		priv->dirty = true;
 	}
-	if ((priv->dirty || priv->cache_dirty)
-	    && (status = write_list(f, error_r)) < 0)
-		priv->stale = true;	/* re-read: memory is not on disk */
+	if (priv->dirty || priv->cache_dirty) {
+		md_dir_mtime(f, "new", &priv->leave_new);
+		md_dir_mtime(f, "cur", &priv->leave_cur);
+		/* A small change goes to the log; 1: write the list. */
+		status = priv->rewrite || !priv->list_id.exists ? 1 :
+		    md_log_commit(f, gone, n_gone, error_r);
+		if (status == 1 && (status = write_list(f, error_r)) == 0)
+			md_log_remove(f);
+		if (status < 0) {
+			priv->stale = true;	/* memory is not on disk */
+		} else {
+			/* What this process did to new/ and cur/ is known. */
+			md_dir_chain(&priv->new_dir, &priv->enter_new,
+				     &priv->leave_new);
+			md_dir_chain(&priv->cur_dir, &priv->enter_cur,
+				     &priv->leave_cur);
+			priv->rewrite = false;
+		}
+		priv->n_changed = 0;
+	}
+	free(gone);
 	priv->dirty = false;
 	priv->cache_dirty = false;
 	maildir_lock_release(&priv->lock);

@@ -284,7 +284,26 @@ class TestQresync(QresyncBase):
             lines = f.read().split(b"\n")
         head = lines[0].split(b" ")
         self.assertEqual(head[0], b"V3")
-        body = [x for x in lines[1:] if x and not x.startswith(b"E ")]
+        msgs = {int(x.split(b" ")[0]): x for x in lines[1:]
+                if x and not x.startswith(b"E ")}
+        # The expunges are in the change log (maildir(3h), CHANGE LOG):
+        # fold it into the list as Petrel itself would.
+        with open(path + ".log", "rb") as f:
+            log = f.read().split(b"\n")
+        self.assertTrue(log[0].startswith(b"L1 "))
+        for x in log[1:]:
+            if x.startswith(b"M "):
+                msgs[int(x.split(b" ")[1])] = x[2:]
+            elif x.startswith(b"X "):
+                for rng in x[2:].split(b","):
+                    lo, _, hi = rng.partition(b":")
+                    for uid in range(int(lo), int(hi or lo) + 1):
+                        msgs.pop(uid, None)
+            elif x.startswith(b"C "):
+                head[2], head[3] = x.split(b" ")[1:3]
+        os.unlink(path + ".log")
+        body = [msgs[k] for k in sorted(msgs)]
+        head[4] = b"%d" % len(body)
         head[5] = head[3]
         head[6] = b"0"
         st = os.stat(path)
