@@ -19,7 +19,8 @@
  *
  *	Parsing (imapd_parse(3h)), output strings (imapd_string(3h)),
  *	FETCH items (imapd_fetch(3h)), SEARCH (imapd_search(3h)) and
- *	QRESYNC (imapd_qresync(3h)) are modules of their own.
+ *	QRESYNC (imapd_qresync(3h)) and the CR LF to LF conversion of
+ *	APPEND (imapd_crlf(3h)) are modules of their own.
  * SEE ALSO
  *	imapd(8), login_proto(3h), maildir(3h)
  */
@@ -205,6 +206,8 @@ void	imapd_enable_apply(struct imapd_session *ss);
 
 /* imapd_cmd_list.c */
 imapd_cmd_fn imapd_cmd_list, imapd_cmd_lsub;
+void	imapd_list_renamed(struct imapd_session *ss, const char *from,
+			   const char *to);
 const char *imapd_special_use(const char *name);
 extern const char *const imapd_special_folders[];
 

@@ -9,25 +9,35 @@
  *	RFC 3501 section 6.3.11: the message (its size checked by the
  *	reader against imapd_append_size_limit, NO [TOOBIG] beyond) goes
  *	into cur/ of the folder with its flags, keywords and internal
- *	date through maildir_append().  The answer carries APPENDUID
+ *	date through maildir_delivery_write() and
+ *	maildir_append_finish().  The answer carries APPENDUID
  *	(RFC 4315) with the folder's UIDVALIDITY and the new UID.  Several
  *	messages in one command (MULTIAPPEND, RFC 3502) are stored in one
  *	maildir transaction, in order; APPENDUID then lists every UID.
  *	The command is atomic: when one message fails, those already
  *	written are removed again (maildir_expunge() inside the same
  *	transaction) and none is reported.  A message over the size limit
- *	is refused by the reader before anything is stored.  A literal8
- *	(RFC 3516 BINARY, or RFC 6855 "UTF8 (~{n})") is stored as sent,
- *	NUL octets included.
+ *	is refused by the reader before anything is stored.
+ *
+ *	Line ends: what the client sends has CR LF line ends; the
+ *	message is stored the way delivery stores mail, with LF
+ *	(imapd_crlf(3h) converts it piece by piece), so ",S=" is the size
+ *	on disk, ",W=" the size FETCH sends, and FETCH BODY[],
+ *	RFC822.SIZE and BINARY.SIZE give back exactly the octets of the
+ *	APPEND (when its lines end in CR LF).  A lone CR or LF is kept
+ *	as sent (readers make a lone LF CR LF).  A literal8 (RFC 3516 BINARY, or RFC 6855 "UTF8 (~{n})")
+ *	gets the same treatment; its NUL and 8-bit octets are kept.
  *
  *	A folder that does not exist gives NO [TRYCREATE]; an empty
  *	message NO.  Appending to the selected mailbox reports the new
  *	message with EXISTS before the tagged OK.
  * SECURITY
  *	Runs as the mailbox owner.  The message is held in the reader's
- *	buffer, which imapd_append_size_limit bounds (64 MiB at most).
+ *	buffer, which imapd_append_size_limit bounds (64 MiB at most);
+ *	the conversion adds one buffer of APPEND_PIECE + 1 octets.
  * SEE ALSO
- *	RFC 3501, RFC 4315, RFC 3502, RFC 3516, RFC 6855, maildir(3h)
+ *	RFC 3501, RFC 4315, RFC 3502, RFC 3516, RFC 6855, maildir(3h),
+ *	imapd_crlf(3h)
  */
 #include "sys_defs.h"
 
@@ -40,6 +50,44 @@
 #include "maildir.h"
 #include "mem.h"
 #include "imapd/imapd.h"
+#include "imapd/imapd_crlf.h"
+
+#define APPEND_PIECE	65536		/* octets converted at a time */
+
+/* store_lf - the message with LF line ends into the folder; 0 or -1 */
+static int
+store_lf(struct maildir_folder *f, const struct imapd_append_msg *msg,
+	 uint32_t flags, uint32_t keywords, time_t date, uint32_t *uid_r,
+	 const char **error_r)
+{
+	struct maildir_delivery *d;
+	struct imapd_crlf conv;
+	char *out = xmalloc(APPEND_PIECE + 1);
+	size_t off, len, n;
+	int status = 0;
+
+	if (maildir_delivery_begin(f->path, &d, error_r) < 0) {
+		free(out);
+		return -1;
+	}
+	imapd_crlf_init(&conv);
+	for (off = 0; off < msg->size && status == 0; off += len) {
+		len = msg->size - off < APPEND_PIECE ? msg->size - off
+			: APPEND_PIECE;
+		n = imapd_crlf_to_lf(&conv, msg->data + off, len, out);
+		if (n > 0 && maildir_delivery_write(d, out, n, error_r) < 0)
+			status = -1;
+	}
+	if (status == 0 && (n = imapd_crlf_finish(&conv, out)) > 0
+	    && maildir_delivery_write(d, out, n, error_r) < 0)
+		status = -1;
+	if (status == 0)
+		status = maildir_append_finish(f, d, flags, keywords, date,
+					       uid_r, error_r);
+	maildir_delivery_abort(d);
+	free(out);
+	return status < 0 ? -1 : 0;
+}
 
 /* append_one - one message; 0, or -1 with *why_r for the client */
 static int
@@ -64,8 +112,7 @@ append_one(struct imapd_session *ss, struct maildir_folder *f,
 		*why_r = "BAD Invalid date-time.";
 		return -1;
 	}
-	if (maildir_append(f, msg->data, msg->size, flags, keywords, date,
-			   uid_r, &error) < 0) {
+	if (store_lf(f, msg, flags, keywords, date, uid_r, &error) < 0) {
 		log_warn("user=<%s>: append to %s: %s", ss->ls->user, f->path,
 			 error);
 		*why_r = "NO [UNAVAILABLE] Cannot store the message.";

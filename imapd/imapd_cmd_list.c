@@ -5,6 +5,8 @@
  *	#include "imapd/imapd.h"
  *
  *	imapd_cmd_fn imapd_cmd_list, imapd_cmd_lsub;
+ *	void imapd_list_renamed(struct imapd_session *ss, const char *from,
+ *				const char *to);
  *	const char *imapd_special_use(const char *name);
  *	extern const char *const imapd_special_folders[];
  * DESCRIPTION
@@ -30,6 +32,12 @@
  *	with CHILDINFO ("SUBSCRIBED")), SPECIAL-USE.  Return options:
  *	SUBSCRIBED, CHILDREN, SPECIAL-USE, and STATUS (RFC 5819), which
  *	sends a STATUS response after each selectable folder's LIST line.
+ *
+ *	imapd_list_renamed() sends, after a RENAME by an IMAP4rev2
+ *	client, one untagged LIST response for the renamed folder and
+ *	each folder that moved along below it, with the OLDNAME extended
+ *	data item (RFC 9051 sections 6.3.9.7 and 7.3.1) giving the name
+ *	it had before.  No other LIST response carries OLDNAME.
  *
  *	LSUB lists subscribed names; a level above a subscribed name that
  *	is not subscribed itself is returned with \Noselect when the
@@ -318,7 +326,8 @@ attributes(struct buf *b, const struct entry *e, bool extended,
 /* list_line - "* LIST (...) "/" name" and extended data */
 static void
 list_line(struct imapd_session *ss, const char *verb, const struct entry *e,
-	  bool extended, bool show_subscribed, bool childinfo)
+	  bool extended, bool show_subscribed, bool childinfo,
+	  const char *oldname)
 {
 	struct buf b;
 
@@ -329,6 +338,11 @@ list_line(struct imapd_session *ss, const char *verb, const struct entry *e,
 	imapd_mbox_name(&b, e->name, IMAPD_UTF8(ss));
 	if (childinfo)
 		buf_puts(&b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+	if (oldname != NULL) {
+		buf_puts(&b, " (\"OLDNAME\" (");
+		imapd_mbox_name(&b, oldname, IMAPD_UTF8(ss));
+		buf_puts(&b, "))");
+	}
 	buf_puts(&b, "\r\n");
 	imapd_send(&ss->io, b.data, b.len);
 	buf_release(&b);
@@ -393,7 +407,7 @@ list_names(struct imapd_session *ss, const struct imapd_cmd *cmd,
 			p++;
 		if (p == cmd->u.list.npatterns || !selected(cmd, e, &childinfo))
 			continue;
-		list_line(ss, "LIST", e, ext, show_sub, childinfo);
+		list_line(ss, "LIST", e, ext, show_sub, childinfo, NULL);
 		if (cmd->u.list.ret & IMAPD_LIST_RET_STATUS)
 			list_status(ss, e, cmd->u.list.status);
 	}
@@ -425,6 +439,37 @@ imapd_cmd_list(struct imapd_session *ss, struct imapd_cmd *cmd)
 	list_names(ss, cmd, &ns);
 	names_free(&ns);
 	imapd_reply(ss, cmd, "OK LIST completed.");
+}
+
+/* imapd_list_renamed - after RENAME: LIST with OLDNAME, each folder */
+void
+imapd_list_renamed(struct imapd_session *ss, const char *from,
+		   const char *to)
+{
+	size_t len = strlen(to);
+	struct names ns;
+	const char *error;
+	struct buf old;
+
+	if (names_load(ss, &ns, &error) < 0) {
+		log_warn("user=<%s>: list %s: %s", ss->ls->user, ss->root,
+			 error);
+		return;
+	}
+	buf_init(&old, 64);
+	for (size_t i = 0; i < ns.n; i++) {
+		const struct entry *e = &ns.v[i];
+
+		if (!(e->attrs & A_EXISTS) || strncmp(e->name, to, len) != 0
+		    || (e->name[len] != '\0'
+			&& e->name[len] != IMAPD_HIER_SEP))
+			continue;
+		buf_sets(&old, from);
+		buf_puts(&old, e->name + len);
+		list_line(ss, "LIST", e, true, false, false, old.data);
+	}
+	buf_release(&old);
+	names_free(&ns);
 }
 
 /* lsub_below_matches - does a subscribed name below e match? */
@@ -469,7 +514,7 @@ imapd_cmd_lsub(struct imapd_session *ss, struct imapd_cmd *cmd)
 				continue;
 			e.attrs &= ~A_EXISTS;
 		}
-		list_line(ss, "LSUB", &e, false, false, false);
+		list_line(ss, "LSUB", &e, false, false, false, NULL);
 	}
 	matcher_free(&m);
 	names_free(&ns);

@@ -21,12 +21,17 @@
  *	deleted one (they remain reachable; the deleted level becomes
  *	\Noselect).  RENAME moves the folders below along; RENAME of
  *	INBOX moves its messages into the new folder and leaves INBOX
- *	empty; the selected mailbox cannot be renamed.  SUBSCRIBE and
+ *	empty; the selected mailbox cannot be renamed.  After ENABLE
+ *	IMAP4rev2 a RENAME (not of INBOX, which stays) is followed by an
+ *	untagged LIST with OLDNAME for each folder renamed
+ *	(imapd_list_renamed(), RFC 9051).  SUBSCRIBE and
  *	UNSUBSCRIBE edit the subscription list; names need not exist.
  *
  *	STATUS (and LIST-STATUS through imapd_status_items()) reports
  *	MESSAGES, RECENT (messages still in new/), UIDNEXT, UIDVALIDITY,
- *	UNSEEN, DELETED, SIZE, HIGHESTMODSEQ and APPENDLIMIT, as asked.
+ *	UNSEEN, DELETED, SIZE, HIGHESTMODSEQ and APPENDLIMIT, as asked
+ *	(RECENT only to IMAP4rev1 clients: the parser refuses it after
+ *	ENABLE IMAP4rev2).
  * SECURITY
  *	Runs as the mailbox owner; folder names are checked and encoded
  *	by maildir(3h), so no name leaves the user's Maildir or names one
@@ -129,10 +134,13 @@ imapd_cmd_rename(struct imapd_session *ss, struct imapd_cmd *cmd)
 		ret = maildir_inbox_rename(ss->root, to, &error);
 	else
 		ret = maildir_folder_rename(ss->root, from, to, &error);
-	if (ret < 0)
+	if (ret < 0) {
 		imapd_reply(ss, cmd, "NO [CANNOT] %s.", error);
-	else
-		imapd_reply(ss, cmd, "OK RENAME completed.");
+		return;
+	}
+	if (IMAPD_REV2(ss) && strcmp(from, "INBOX") != 0)
+		imapd_list_renamed(ss, from, to);
+	imapd_reply(ss, cmd, "OK RENAME completed.");
 }
 
 /* imapd_cmd_subscribe - SUBSCRIBE and UNSUBSCRIBE */

@@ -93,6 +93,7 @@ imapd_enable_apply(struct imapd_session *ss)
 	if (IMAPD_UTF8(ss))
 		ss->io.popts.flags |= IMAPD_PARSE_UTF8;
 	if (IMAPD_REV2(ss)) {
+		ss->io.popts.flags |= IMAPD_PARSE_REV2;
 		for (size_t i = 0; i < ss->count; i++)
 			ss->msgs[i].recent = false;
 		ss->recent = 0;

@@ -23,12 +23,13 @@
  *	CLOSE removes the messages marked \Deleted, without EXPUNGE
  *	responses, unless the mailbox is read-only; UNSELECT (RFC 3691)
  *	does not.  EXPUNGE removes them and reports each; UID EXPUNGE
- *	(RFC 4315) only those in its UID set.
+ *	(RFC 4315) only those in its UID set, which may hold "$", the
+ *	saved search result (RFC 5182).
  * SECURITY
  *	Runs as the mailbox owner; the folder name is checked and encoded
  *	by maildir(3h).
  * SEE ALSO
- *	RFC 3501, RFC 3691, RFC 4315, RFC 7162, imapd_mbox(3)
+ *	RFC 3501, RFC 3691, RFC 4315, RFC 5182, RFC 7162, imapd_mbox(3)
  */
 #include "sys_defs.h"
 
@@ -132,7 +133,7 @@ imapd_cmd_check(struct imapd_session *ss, struct imapd_cmd *cmd)
 	imapd_reply(ss, cmd, "OK CHECK completed.");
 }
 
-/* deleted_uids - UIDs of \Deleted messages (in set, when not NULL) */
+/* deleted_uids - UIDs of \Deleted messages (in set, "$" too, if any) */
 static uint32_t *
 deleted_uids(struct imapd_session *ss, const struct imapd_seqset *set,
 	     size_t *n_r)
@@ -144,7 +145,9 @@ deleted_uids(struct imapd_session *ss, const struct imapd_seqset *set,
 	for (size_t i = 0; i < f->count; i++)
 		if ((f->msgs[i].flags & MAILDIR_FLAG_TRASHED)
 		    && (set == NULL
-			|| imapd_seqset_contains(set, f->msgs[i].uid)))
+			|| imapd_seqset_contains(set, f->msgs[i].uid)
+			|| (set->saved
+			    && imapd_searchres_has(ss, f->msgs[i].uid))))
 			uids[n++] = f->msgs[i].uid;
 	*n_r = n;
 	return uids;

@@ -131,6 +131,10 @@ parse_name(struct imapd_lex *lx, struct imapd_cmd *cmd)
 		return imapd_lex_fail(lx, IMAPD_ERR_UNKNOWN,
 				      cmd->uid ? "Unknown UID command"
 					       : "Unknown command");
+	if (info->id == IMAPD_CMD_LSUB && (lx->opts->flags & IMAPD_PARSE_REV2))
+		return imapd_lex_fail(lx, IMAPD_ERR_UNKNOWN,
+				      "LSUB is not in IMAP4rev2, use "
+				      "LIST (SUBSCRIBED)");
 	cmd->info = info;
 	cmd->id = info->id;
 	return 0;

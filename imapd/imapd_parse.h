@@ -143,6 +143,12 @@
  *	when opts.hier_sep is set.  LIST and LSUB references and
  *	patterns are decoded the same way but not case-normalized.
  *
+ *	IMAP4rev2 grammar: with IMAPD_PARSE_REV2 (the client sent ENABLE
+ *	IMAP4rev2) what RFC 9051 removed from the syntax is refused with
+ *	BAD: the LSUB command (LIST (SUBSCRIBED) replaces it), the
+ *	STATUS item RECENT and the SEARCH keys RECENT, NEW and OLD.  An
+ *	IMAP4rev1 client still has all of them.
+ *
  *	Flags: the five system flags of RFC 3501 (\Seen \Answered
  *	\Flagged \Deleted \Draft) become bits; keywords (atoms) are kept
  *	as strings.  \Recent and other backslash flags are refused where
@@ -659,6 +665,7 @@ struct imapd_cmd {
 };
 
 #define IMAPD_PARSE_UTF8	(1u << 0)	/* UTF8=ACCEPT / IMAP4rev2 */
+#define IMAPD_PARSE_REV2	(1u << 1)	/* ENABLE IMAP4rev2: its grammar */
 
 struct imapd_parse_opts {
 	unsigned int flags;		/* IMAPD_PARSE_* */

@@ -8,7 +8,7 @@
  *	RFC 7162 MODSEQ, RFC 9051).  The keys of RFC 3501 section 6.4.4
  *	are all known, including the ones IMAP4rev2 dropped (NEW, OLD,
  *	RECENT), so an IMAP4rev1 client is served; the caller decides
- *	what they mean.
+ *	what they mean.  With IMAPD_PARSE_REV2 those three are BAD.
  *
  *	Recursion (parentheses, NOT, OR) is bounded by
  *	IMAPD_SEARCH_DEPTH_MAX and the number of keys by
@@ -245,6 +245,11 @@ search_key(struct imapd_lex *lx, struct imapd_cmd *cmd, unsigned int depth,
 	if (def == NULL)
 		return imapd_lex_fail(lx, IMAPD_ERR_SEARCH_KEY,
 				      "Unknown search key");
+	if ((lx->opts->flags & IMAPD_PARSE_REV2) && (def->type ==
+	    IMAPD_SK_RECENT || def->type == IMAPD_SK_NEW
+	    || def->type == IMAPD_SK_OLD))	/* RFC 9051: removed */
+		return imapd_lex_fail(lx, IMAPD_ERR_SEARCH_KEY,
+				      "Not a search key in IMAP4rev2");
 	if ((*out = sk_new(lx, def->type)) == NULL)
 		return -1;
 	return sk_args(lx, cmd, depth, def, *out);

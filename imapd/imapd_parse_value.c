@@ -388,6 +388,10 @@ imapd_lex_status_items(struct imapd_lex *lx, unsigned int *items_r)
 		if (i == N_ELEMENTS(status_items))
 			return imapd_lex_fail(lx, IMAPD_ERR_OPTION,
 					      "Unknown STATUS item");
+		if (status_items[i].bit == IMAPD_STATUS_RECENT
+		    && (lx->opts->flags & IMAPD_PARSE_REV2))
+			return imapd_lex_fail(lx, IMAPD_ERR_OPTION,
+					      "RECENT is not in IMAP4rev2");
 		*items_r |= status_items[i].bit;
 		if (imapd_lex_peek(lx) != ' ')
 			break;

@@ -47,7 +47,10 @@
  *	imapd_qresync_fetch() sends, for UID FETCH with the VANISHED
  *	modifier, "* VANISHED (EARLIER)" with the UIDs of the command's
  *	set expunged since CHANGEDSINCE ("*" is the last UID handed out,
- *	UIDNEXT - 1); BAD when QRESYNC is not enabled.  UIDs the session
+ *	UIDNEXT - 1); BAD when QRESYNC is not enabled.  "$" (RFC 5182)
+ *	adds nothing to that set: an expunged message leaves the saved
+ *	result (RFC 5182 section 2.1), so none of "$" can have vanished;
+ *	the FETCH part serves the saved messages as usual.  UIDs the session
  *	still has in its view (expunged elsewhere, not yet reported) are
  *	left out of every VANISHED (EARLIER): they are reported later as
  *	an unsolicited VANISHED, which changes the message count.

@@ -255,7 +255,8 @@ static void
 parse_one(const struct imapd_raw_cmd *raw, uint8_t b, struct pool *pool)
 {
 	struct imapd_parse_opts opts = {
-		.flags = (b & 1) ? IMAPD_PARSE_UTF8 : 0,
+		.flags = ((b & 1) ? IMAPD_PARSE_UTF8 : 0)
+		    | ((b & 4) ? IMAPD_PARSE_REV2 : 0),
 		.hier_sep = (b & 2) ? '/' : '\0',
 	};
 	struct imapd_cmd c;

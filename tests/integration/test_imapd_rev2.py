@@ -5,12 +5,18 @@ the wire: ENABLE IMAP4rev2 (no RECENT, no \\Recent, SEARCH answered with
 ESEARCH, LIST in SELECT, \\NonExistent), ENABLE UTF8=ACCEPT (UTF-8
 mailbox names both ways, APPEND UTF8 (~{n}) only after the ENABLE),
 SEARCH RETURN (SAVE) with "$" in FETCH, STORE, COPY,
-MOVE and SEARCH and its reset rules, atomic MULTIAPPEND (a failing or
+MOVE, UID EXPUNGE, SEARCH and UID FETCH (CHANGEDSINCE m VANISHED) and
+its reset rules, what RFC 9051 removed (STATUS RECENT, SEARCH
+RECENT/NEW/OLD, LSUB: BAD after ENABLE IMAP4rev2, kept for IMAP4rev1),
+the untagged LIST with OLDNAME after RENAME (rev2 only), UTF8=ONLY not
+advertised, atomic MULTIAPPEND (a failing or
 too large later message stores nothing) and literal8 APPEND with NUL
 octets, checked in the Maildir.
 """
 
+import imaplib
 import os
+import re
 import sys
 import unittest
 
@@ -92,8 +98,9 @@ class TestRev2(ImapBase):
         self.assertRegex(lines[0], rb'^\* ESEARCH \(TAG "r\d+"\) UID ALL \d+')
         lines, _ = r.cmd("SEARCH RETURN () ALL")
         self.assertEqual(lines, [b'* ESEARCH (TAG "r%d") ALL 1:2\r\n' % r.n])
-        lines, _ = r.cmd("SEARCH NEW")
-        self.assertEqual(lines, [b'* ESEARCH (TAG "r%d")\r\n' % r.n])
+        lines, tagged = r.cmd("SEARCH NEW")
+        self.assertEqual(lines, [])
+        self.assertTrue(tagged.startswith(b"r%d BAD" % r.n), tagged)
         self.put(message(3))
         lines, _ = r.cmd("NOOP")
         self.assertEqual(lines, [b"* 3 EXISTS\r\n"])
@@ -289,6 +296,184 @@ class TestRev2(ImapBase):
         r.cmd("SELECT INBOX")
         lines, _ = r.cmd("FETCH 1 BINARY.PEEK[]")
         self.assertIn(b"zero\x00byte", b"".join(lines))
+
+    # RFC 9051 removed \Recent: STATUS RECENT, SEARCH RECENT/NEW/OLD
+    # and LSUB are not in its grammar.  After ENABLE IMAP4rev2 they are
+    # BAD; an IMAP4rev1 client keeps them.
+
+    REMOVED_SEARCHES = ("RECENT", "NEW", "OLD", "NOT NEW",
+                        "OR SEEN OLD", "(ALL RECENT)")
+
+    def test_rev2_removed_syntax(self):
+        self.put(message(1))
+        m = self.login()
+        self.ok(m.enable("IMAP4rev2"))
+        self.ok(m.select("INBOX"))
+        for items in ("(RECENT)", "(MESSAGES RECENT)"):
+            with self.assertRaisesRegex(imaplib.IMAP4.error, "IMAP4rev2"):
+                m.status("INBOX", items)
+        data = self.ok(m.status("INBOX", "(MESSAGES UNSEEN)"))
+        self.assertIn(b"MESSAGES 1", data[0])
+        for key in self.REMOVED_SEARCHES:
+            with self.assertRaisesRegex(imaplib.IMAP4.error, "IMAP4rev2"):
+                m.search(None, key)
+        with self.assertRaisesRegex(imaplib.IMAP4.error, "LIST"):
+            m.lsub()
+        with self.assertRaises(imaplib.IMAP4.error):
+            m.list('""', '"*" RETURN (STATUS (RECENT))')
+        # LIST (SUBSCRIBED) is what replaces LSUB.
+        m.untagged_responses.pop("LIST", None)    # SELECT's
+        typ, data = m.list('(SUBSCRIBED) ""', "*")
+        self.assertEqual(typ, "OK", data)
+        self.assertTrue([x for x in data if x.endswith(b" INBOX")], data)
+        self.assertTrue(all(b"\\Subscribed" in x for x in data), data)
+        # The session is fine afterwards.
+        self.ok(m.noop())
+
+    def test_rev1_keeps_removed_syntax(self):
+        self.put(message(1))
+        m = self.login()
+        data = self.ok(m.status("INBOX", "(MESSAGES RECENT)"))
+        self.assertRegex(data[0], rb"MESSAGES 1 RECENT 1\)")
+        self.ok(m.select("INBOX"))
+        for key in self.REMOVED_SEARCHES:
+            data = self.ok(m.search(None, key))
+            want = b"" if key in ("OLD", "OR SEEN OLD", "NOT NEW") \
+                else b"1"
+            self.assertEqual(data, [want], key)
+        data = self.ok(m.lsub('""', "*"))
+        self.assertTrue([x for x in data if x.endswith(b" INBOX")], data)
+        # RENAME: no untagged LIST, no OLDNAME for a rev1 client.
+        self.ok(m.create("Rev1Old"))
+        self.ok(m.rename("Rev1Old", "Rev1New"))
+        self.assertNotIn("LIST", m.untagged_responses)
+        data = self.ok(m.list('""', "Rev1*"))
+        self.assertEqual(data, [b'(\\HasNoChildren) "/" Rev1New'])
+        self.ok(m.delete("Rev1New"))
+
+    def test_rev2_rename_oldname(self):
+        r = self.session("IMAP4rev2")
+        for name in ("RenA", "RenA/b", "RenA/b/c", "RenAB"):
+            self.assertIn(b"OK", r.cmd("CREATE " + name)[1])
+        lines, tagged = r.cmd("RENAME RenA RenZ")
+        self.assertIn(b"OK", tagged)
+        self.assertEqual(lines, [
+            b'* LIST (\\HasChildren) "/" RenZ ("OLDNAME" (RenA))\r\n',
+            b'* LIST (\\HasChildren) "/" RenZ/b ("OLDNAME" (RenA/b))\r\n',
+            b'* LIST (\\HasNoChildren) "/" RenZ/b/c '
+            b'("OLDNAME" (RenA/b/c))\r\n'])
+        # A UTF-8 name (rev2 implies UTF-8) both ways.
+        lines, tagged = r.cmd('RENAME RenAB "Ren\u00e9"')
+        self.assertIn(b"OK", tagged)
+        self.assertEqual(lines, [b'* LIST (\\HasNoChildren) "/" '
+                                 b'"Ren\xc3\xa9" ("OLDNAME" (RenAB))\r\n'])
+        # Only in the RENAME context: LIST itself never says OLDNAME.
+        lines, _ = r.cmd('LIST "" Ren*')
+        self.assertEqual(len(lines), 4, lines)
+        self.assertFalse([x for x in lines if b"OLDNAME" in x], lines)
+        lines, _ = r.cmd('LIST (SUBSCRIBED) "" * RETURN (CHILDREN)')
+        self.assertFalse([x for x in lines if b"OLDNAME" in x], lines)
+        # INBOX stays where it is: RENAME INBOX names no old name.
+        self.put(message(1))
+        lines, tagged = r.cmd("RENAME INBOX RenInbox")
+        self.assertIn(b"OK", tagged)
+        self.assertEqual(lines, [])
+        # A failed RENAME sends nothing either.
+        lines, tagged = r.cmd("RENAME Nothing Else")
+        self.assertIn(b"NO [NONEXISTENT]", tagged)
+        self.assertEqual(lines, [])
+        for name in ("RenZ/b/c", "RenZ/b", "RenZ", '"Ren\u00e9"',
+                     "RenInbox"):
+            for sub in ("cur", "new"):
+                d = os.path.join(self.folder(name.strip('"')), sub)
+                for n in os.listdir(d) if os.path.isdir(d) else []:
+                    os.unlink(os.path.join(d, n))
+            self.assertIn(b"OK", r.cmd("DELETE " + name)[1])
+
+    def test_searchres_everywhere(self):
+        """"$" wherever a sequence set may stand, QRESYNC included."""
+        for i in range(1, 6):
+            self.put(message(i, subject="odd" if i % 2 else "even"))
+        m = self.login()
+        self.ok(m.enable("QRESYNC"))
+        self.ok(m.select("INBOX"))
+        typ, data = m.uid("SEARCH", "SUBJECT", "odd")
+        self.assertEqual(typ, "OK", data)
+        odd = data[0].split()
+        self.assertEqual(len(odd), 3, data)
+        all_uids = self.ok(m.uid("SEARCH", "ALL"))[0].split()
+        even = [u for u in all_uids if u not in odd]
+        typ, data = m._simple_command("UID", "SEARCH", "RETURN", "(SAVE)",
+                                      "SUBJECT", "odd")
+        self.assertEqual(typ, "OK", data)
+        # Modseq before the changes below.
+        data = self.ok(m.uid("FETCH", b",".join(all_uids).decode(),
+                             "(MODSEQ)"))
+        base = max(int(re.search(rb"MODSEQ \((\d+)\)", x).group(1))
+                   for x in data)
+        # UID STORE and UID FETCH with "$".
+        self.ok(m.uid("STORE", "$", "+FLAGS.SILENT", "(\\Flagged)"))
+        data = self.ok(m.uid("FETCH", "$", "(FLAGS)"))
+        self.assertEqual(sorted(re.search(rb"UID (\d+)", x).group(1)
+                                for x in data), sorted(odd))
+        # Expunge one saved and one unsaved message.
+        self.ok(m.uid("STORE", "%s,%s" % (odd[0].decode(),
+                                          even[0].decode()),
+                      "+FLAGS.SILENT", "(\\Deleted)"))
+        self.ok(m._simple_command("UID", "EXPUNGE", "$"))
+        self.assertEqual(m.untagged_responses.pop("VANISHED"), [odd[0]])
+        self.assertEqual(len(self.files()), 4)
+        data = self.ok(m.uid("SEARCH", "DELETED"))
+        self.assertEqual(data, [even[0]])
+        self.ok(m.uid("STORE", even[0].decode(), "-FLAGS.SILENT",
+                      "(\\Deleted)"))
+        # UID FETCH $ (CHANGEDSINCE m VANISHED): the changed saved
+        # messages, OK; the expunged one left "$", so nothing vanished.
+        tag = m._new_tag()
+        m.send(tag + b" UID FETCH $ (FLAGS) (CHANGEDSINCE %d VANISHED)"
+               b"\r\n" % base)
+        typ, data = m._command_complete("FETCH", tag)
+        self.assertEqual(typ, "OK", data)
+        fetched = m.untagged_responses.pop("FETCH", [])
+        self.assertEqual(sorted(re.search(rb"UID (\d+)", x).group(1)
+                                for x in fetched), sorted(odd[1:]))
+        self.assertTrue(all(b"\\Flagged" in x for x in fetched))
+        self.assertNotIn("VANISHED", m.untagged_responses)
+        # The same over all UIDs names the expunged one.
+        tag = m._new_tag()
+        m.send(tag + b" UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)"
+               b"\r\n" % base)
+        typ, data = m._command_complete("FETCH", tag)
+        self.assertEqual(typ, "OK", data)
+        self.assertEqual(m.untagged_responses.pop("VANISHED", []),
+                         [b"(EARLIER) " + odd[0]])
+        m.untagged_responses.pop("FETCH", None)
+        # COPY, MOVE and SEARCH with "$".
+        typ, data = m.uid("COPY", "$", "Trash")
+        self.assertEqual(typ, "OK", data)
+        self.assertEqual(len(self.files("Trash")), 2)
+        data = self.ok(m.uid("SEARCH", "$", "FLAGGED"))
+        self.assertEqual(sorted(data[0].split()), sorted(odd[1:]))
+        typ, data = m.uid("MOVE", "$", "Trash")
+        self.assertEqual(typ, "OK", data)
+        self.assertEqual(len(self.files()), 2)
+        self.assertEqual(len(self.files("Trash")), 4)
+        for sub in ("cur", "new"):
+            d = os.path.join(self.folder("Trash"), sub)
+            for n in os.listdir(d):
+                os.unlink(os.path.join(d, n))
+
+    def test_no_utf8_only(self):
+        """UTF8=ONLY is not advertised (see imapd(8) NOT SUPPORTED)."""
+        m = self.login()
+        caps = self.ok(m.capability())[0].split()
+        self.assertIn(b"UTF8=ACCEPT", caps)
+        self.assertNotIn(b"UTF8=ONLY", caps)
+        # A client that never enables UTF-8 is served in full.
+        self.ok(m.create("Entw&APw-rfe"))
+        data = self.ok(m.list('""', "Entw*"))
+        self.assertEqual(data, [b'(\\HasNoChildren) "/" Entw&APw-rfe'])
+        self.ok(m.delete("Entw&APw-rfe"))
 
 
 if __name__ == "__main__":

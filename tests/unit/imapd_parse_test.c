@@ -8,7 +8,9 @@
  *	mbsync, Apple Mail and K-9 Mail send them; and hostile input
  *	(bad tags, unknown commands, unbalanced parentheses, bad
  *	literals, NUL octets, numbers out of range, bad dates, flags,
- *	sections, options, mailbox names).  Every row is also framed
+ *	sections, options, mailbox names); what IMAP4rev2 removed (LSUB,
+ *	STATUS RECENT, SEARCH RECENT/NEW/OLD: BAD with IMAPD_PARSE_REV2
+ *	only), and "$" in UID EXPUNGE and UID FETCH with VANISHED.  Every row is also framed
  *	split at every byte position and must parse the same.  State
  *	flags of the command table, deep nesting and large inputs are
  *	tested at the end; values of each command's arguments are in
@@ -31,6 +33,7 @@
 
 /* Options of a row. */
 #define O_UTF8	(1u << 0)	/* IMAPD_PARSE_UTF8 */
+#define O_REV2	(1u << 1)	/* IMAPD_PARSE_REV2 */
 #define X_UID	(1u << 4)	/* expect cmd.uid */
 #define X_UNTAG	(1u << 5)	/* expect an untagged error */
 #define X_NO	(1u << 6)	/* expect NO rather than BAD */
@@ -678,6 +681,32 @@ static const struct line_case line_cases[] = {
 	{S("a AUTHENTICATE PLAIN a$bc"), 0, E(BASE64)},
 	{S("a AUTHENTICATE \"PLAIN\""), 0, E(SYNTAX)},
 	{S("a ID (\"0123456789012345678901234567890\" NIL)"), 0, E(SYNTAX)},
+	/* IMAP4rev2 (RFC 9051) dropped \Recent and LSUB from the grammar. */
+	{S("r LSUB \"\" *"), O_REV2, E(UNKNOWN)},
+	{S("r lsub \"\" *"), O_REV2 | O_UTF8, E(UNKNOWN)},
+	{S("r LIST (SUBSCRIBED) \"\" *"), O_REV2, OK(LIST)},
+	{S("r STATUS INBOX (RECENT)"), O_REV2, E(OPTION)},
+	{S("r STATUS INBOX (MESSAGES recent)"), O_REV2, E(OPTION)},
+	{S("r STATUS INBOX (MESSAGES UNSEEN DELETED SIZE)"), O_REV2,
+	 OK(STATUS)},
+	{S("r LIST \"\" * RETURN (STATUS (RECENT))"), O_REV2, E(OPTION)},
+	{S("r LIST \"\" * RETURN (STATUS (MESSAGES))"), O_REV2, OK(LIST)},
+	{S("r SEARCH RECENT"), O_REV2, E(SEARCH_KEY)},
+	{S("r SEARCH NEW"), O_REV2, E(SEARCH_KEY)},
+	{S("r SEARCH old"), O_REV2, E(SEARCH_KEY)},
+	{S("r SEARCH NOT NEW"), O_REV2, E(SEARCH_KEY)},
+	{S("r SEARCH OR SEEN (DELETED RECENT)"), O_REV2, E(SEARCH_KEY)},
+	{S("r UID SEARCH RETURN (SAVE) OLD"), O_REV2 | X_UID,
+	 E(SEARCH_KEY)},
+	{S("r SEARCH NEWER"), O_REV2, E(SEARCH_KEY)},
+	{S("r SEARCH SEEN UNSEEN ALL"), O_REV2, OK(SEARCH)},
+	{S("r SEARCH SUBJECT recent"), O_REV2, OK(SEARCH)},
+	{S("r SEARCH RECENT NEW OLD"), 0, OK(SEARCH)},
+	{S("r STATUS INBOX (RECENT)"), 0, OK(STATUS)},
+	{S("r LSUB \"\" *"), 0, OK(LSUB)},
+	{S("r UID EXPUNGE $"), X_UID, OK(EXPUNGE)},
+	{S("r UID FETCH $ (FLAGS) (CHANGEDSINCE 5 VANISHED)"), X_UID,
+	 OK(FETCH)},
 };
 
 /* The reader and pool shared by the rows (APPEND data lives in the reader). */
@@ -719,7 +748,8 @@ parse(const char *wire, size_t len, unsigned int opts, size_t k,
       struct imapd_cmd *cmd)
 {
 	struct imapd_parse_opts po = {
-		.flags = (opts & O_UTF8) ? IMAPD_PARSE_UTF8 : 0,
+		.flags = ((opts & O_UTF8) ? IMAPD_PARSE_UTF8 : 0)
+		    | ((opts & O_REV2) ? IMAPD_PARSE_REV2 : 0),
 		.hier_sep = '/',
 	};
 	const struct imapd_raw_cmd *raw = frame(wire, len, k);
