@@ -25,10 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "htable.h"
 #include "maildir.h"
 #include "mem.h"
 #include "test.h"
@@ -533,6 +535,226 @@ test_no_dir_read(void)
 	test_end();
 }
 
+#define STRESS_WORKERS	3
+#define STRESS_OPS	250
+
+/* slurp - a whole file, or NULL */
+static char *
+slurp(const char *path, size_t *len_r)
+{
+	FILE *fp = fopen(path, "r");
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+
+	if (fp == NULL)
+		return NULL;
+	buf_init(&b, 4096);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(fp);
+	*len_r = b.len;
+	return b.data;
+}
+
+/*
+ * replay - the folder as the list and its log describe it, with the
+ * public parsers only: what a reader that never scans would believe
+ */
+static bool
+replay(const char *dir, struct maildir_uidlist *list)
+{
+	char *path = mkpath(dir, "petrel-uidlist"), *data;
+	const char *error;
+	size_t len, pos, used;
+	uint32_t uv;
+	uint64_t ino;
+	struct stat st;
+	bool ok;
+
+	data = slurp(path, &len);
+	ok = data != NULL && stat(path, &st) == 0
+	    && maildir_uidlist_parse(data, len, list, &error) == 0;
+	free(data);
+	free(path);
+	if (!ok)
+		return false;
+	path = mkpath(dir, "petrel-uidlist.log");
+	data = slurp(path, &len);
+	free(path);
+	if (data == NULL)
+		return true;
+	if (maildir_log_header_parse(data, len, &uv, &ino, &used) != 1
+	    || uv != list->uidvalidity || ino != (uint64_t)st.st_ino) {
+		free(data);
+		return true;		/* another list's: ignored */
+	}
+	for (pos = used; pos < len; pos += used) {
+		struct maildir_logtx tx;
+
+		if (maildir_logtx_parse(data + pos, len - pos, &tx, &used,
+					&error) != 1)
+			break;
+		for (size_t i = 0; i < tx.count; i++) {
+			size_t k = 0;
+
+			while (k < list->count && list->msgs[k].uid
+			       < tx.msgs[i].uid)
+				k++;
+			if (k < list->count && list->msgs[k].uid
+			    == tx.msgs[i].uid) {
+				free(list->msgs[k].name);
+			} else {
+				list->msgs = xreallocarray(list->msgs,
+							   list->count + 1,
+							   sizeof(*list->msgs));
+				memmove(list->msgs + k + 1, list->msgs + k,
+					(list->count - k)
+					* sizeof(*list->msgs));
+				list->count++;
+			}
+			list->msgs[k] = tx.msgs[i];
+			tx.msgs[i].name = NULL;
+		}
+		for (size_t r = 0; r < tx.gone_count; r++) {
+			size_t o = 0;
+
+			for (size_t k = 0; k < list->count; k++) {
+				if (list->msgs[k].uid >= tx.gone[r].first
+				    && list->msgs[k].uid <= tx.gone[r].last)
+					free(list->msgs[k].name);
+				else
+					list->msgs[o++] = list->msgs[k];
+			}
+			list->count = o;
+		}
+		list->uidnext = tx.uidnext;
+		list->highestmodseq = tx.highestmodseq;
+		maildir_logtx_free(&tx);
+	}
+	free(data);
+	return true;
+}
+
+/* stress_worker - random changes; appended UIDs to out */
+static void
+stress_worker(const char *dir, int seed, const char *out_path)
+{
+	FILE *out = fopen(out_path, "w");
+	struct maildir_folder *f;
+	const char *error;
+	uint32_t uid;
+
+	srandom((unsigned int)seed);
+	if (out == NULL || maildir_open_path(dir, &f, &error) < 0)
+		_exit(2);
+	for (int op = 0; op < STRESS_OPS; op++) {
+		int x = (int)(random() % 100);
+
+		if (maildir_sync(f, MAILDIR_SYNC_MOVE_NEW, &error) < 0)
+			_exit(3);
+		if (x < 60 && f->count > 0) {
+			uint32_t flags = (uint32_t)random()
+			    & (MAILDIR_FLAG_SEEN | MAILDIR_FLAG_FLAGGED
+			       | MAILDIR_FLAG_DRAFT);
+
+			if (maildir_set_flags(f, f->msgs[(size_t)random()
+							 % f->count].uid,
+					      MAILDIR_MODIFY_REPLACE, flags,
+					      0, 0, &error) < 0)
+				_exit(4);
+		} else if (x < 75 && f->count > 5) {
+			uid = f->msgs[(size_t)random() % f->count].uid;
+			if (maildir_expunge(f, &uid, 1, &error) < 0)
+				_exit(5);
+		} else if (x < 95) {
+			char *text = xasprintf("Subject: %d/%d\n\nx\n", seed,
+					       op);
+
+			if (maildir_append(f, text, strlen(text), 0, 0, 0,
+					   &uid, &error) < 0)
+				_exit(6);
+			fprintf(out, "%" PRIu32 " %d/%d\n", uid, seed, op);
+			free(text);
+		} else if (maildir_sync(f, MAILDIR_SYNC_FULL, &error) < 0) {
+			_exit(7);
+		}
+	}
+	fclose(out);
+	maildir_folder_close(f);
+	_exit(0);
+}
+
+/* test_stress - three processes changing one folder at random */
+static void
+test_stress(void)
+{
+	char *dir = mkpath(test_tmpdir(), "stress");
+	struct maildir_uidlist list;
+	struct maildir_folder *f;
+	struct htable *uids = htable_create(0);
+	const char *error;
+	char *outs[STRESS_WORKERS];
+	pid_t pids[STRESS_WORKERS];
+	size_t appended = 0;
+	int status;
+	bool unique = true, same;
+
+	test_begin("three processes flag, expunge and append at random");
+	test_assert(maildir_create(dir, &error) == 0);
+	for (int i = 0; i < 30; i++)
+		deliver(dir, i);
+	f = open_sync(dir);
+	maildir_folder_close(f);
+	for (int w = 0; w < STRESS_WORKERS; w++) {
+		outs[w] = xasprintf("%s/stress-%d.out", test_tmpdir(), w);
+		if ((pids[w] = fork()) == 0)
+			stress_worker(dir, w + 1, outs[w]);
+	}
+	for (int w = 0; w < STRESS_WORKERS; w++) {
+		test_assert(waitpid(pids[w], &status, 0) == pids[w]);
+		test_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	/* No UID handed out twice. */
+	for (int w = 0; w < STRESS_WORKERS; w++) {
+		FILE *in = fopen(outs[w], "r");
+		char key[32];
+		uint32_t uid;
+
+		while (in != NULL && fscanf(in, "%" SCNu32 " %*s", &uid) == 1) {
+			snprintf(key, sizeof(key), "%" PRIu32, uid);
+			unique = unique && htable_insert(uids, key, NULL) == 0;
+			appended++;
+		}
+		if (in != NULL)
+			fclose(in);
+		free(outs[w]);
+	}
+	test_assert(unique && appended > 0);
+	/*
+	 * What the list and the log say is what a full scan finds: no
+	 * message whose file differs (a scan would give it a new MODSEQ),
+	 * none missing or extra.
+	 */
+	test_assert(replay(dir, &list));
+	f = open_sync(dir);
+	test_assert(maildir_sync(f, MAILDIR_SYNC_FULL, &error) == 0);
+	same = list.count == f->count && list.uidnext == f->uidnext
+	    && list.highestmodseq == f->highestmodseq;
+	for (size_t i = 0; same && i < f->count; i++)
+		same = list.msgs[i].uid == f->msgs[i].uid
+		    && list.msgs[i].modseq == f->msgs[i].modseq
+		    && strcmp(list.msgs[i].name, f->msgs[i].name) == 0;
+	test_assert(same);
+	printf("    # %zu appended, %zu left, HIGHESTMODSEQ %" PRIu64 "\n",
+	       appended, f->count, f->highestmodseq);
+	maildir_uidlist_free(&list);
+	maildir_folder_close(f);
+	htable_free(uids, NULL);
+	free(dir);
+	test_end();
+}
+
 /* main - run the tests */
 int
 main(void)
@@ -543,6 +765,7 @@ main(void)
 		test_shared,
 		test_damage,
 		test_no_dir_read,
+		test_stress,
 		NULL
 	};
 
