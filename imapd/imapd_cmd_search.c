@@ -245,6 +245,7 @@ imapd_cmd_search(struct imapd_session *ss, struct imapd_cmd *cmd)
 	if (cmd->u.search.has_modseq)
 		ss->enabled |= IMAPD_ENABLED_CONDSTORE;
 	search_all(ss, cmd, &fd);
+	imapd_cache_flush(ss, true);	/* what the cache learnt */
 	if (cmd->u.search.ret & IMAPD_SEARCH_RET_SAVE)
 		save(ss, cmd, &fd);
 	answer(ss, cmd, &fd);

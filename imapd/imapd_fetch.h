@@ -88,16 +88,18 @@
  *	the record for this version of the file (unique name, size, mtime
  *	by stat(2)) answers everything want asks for, else read from the
  *	file into data (0, 1 when gone, -1).  A message read from a file
- *	is recorded in c: its ENVELOPE, BODY and BODYSTRUCTURE (for flags
- *	0), its RFC822.SIZE and its header section (CR LF, the blank line
- *	included) without the bulky trace fields (Received, DKIM-Signature,
- *	ARC-*, Authentication-Results and the like), unless that is longer
- *	than IMAPD_CACHE_HEADER_MAX.  A message made from the cache
- *	answers ENVELOPE, BODY, BODYSTRUCTURE, RFC822.SIZE, and for
- *	the top level HEADER.FIELDS of fields that were kept (HEADER,
- *	HEADER.FIELDS.NOT and RFC822.HEADER when nothing was left out)
- *	byte for byte as the file would; imapd_msg_data() then gives the
- *	header section only.  Output flags other than 0 bypass the cache.
+ *	is recorded in c with what was asked of it (imapd_fetch_cache(3)):
+ *	its RFC822.SIZE, and of its ENVELOPE, BODY, BODYSTRUCTURE (for
+ *	flags 0) and header section (CR LF, the blank line included; the
+ *	whole section, or only the lines of the fields named by
+ *	HEADER.FIELDS and SEARCH keys, unless longer than
+ *	IMAPD_CACHE_HEADER_MAX) those that this or an earlier command
+ *	asked for.  A message made from the cache answers ENVELOPE, BODY,
+ *	BODYSTRUCTURE, RFC822.SIZE, and for the top level HEADER.FIELDS
+ *	of fields that were kept (HEADER, HEADER.FIELDS.NOT and
+ *	RFC822.HEADER when the whole section was) byte for byte as the
+ *	file would; imapd_msg_data() then gives the header section only.
+ *	Output flags other than 0 bypass the cache.
  *
  *	imapd_fetch_rfc822() appends "RFC822 ...", "RFC822.HEADER ..." or
  *	"RFC822.TEXT ..." for IMAPD_FETCH_RFC822, _HEADER and _TEXT, the
@@ -129,7 +131,9 @@
 #define IMAPD_CF_BODY		2
 #define IMAPD_CF_BODYSTRUCTURE	3
 #define IMAPD_CF_HEADER		4	/* CR LF header section, maybe cut */
+#define IMAPD_CF_HDRNAMES	5	/* the fields kept in it, "name\n"... */
 #define IMAPD_CR_HEADER_COMPLETE (1u << 0)	/* nothing left out */
+#define IMAPD_CR_ENV_SUBJECT	(1u << 1)	/* the one Subject: is ENVELOPE's */
 
 struct imapd_msg;
 struct maildir_cache;

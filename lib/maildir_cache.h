@@ -15,7 +15,8 @@
  *		use rec.vsize, rec.fields[i] (pointing into raw);
  *	else
  *		maildir_cache_put(c, uid, &key, vsize, flags, fields, n);
- *	maildir_cache_flush(c, f, false, &error);	(now and then)
+ *	maildir_cache_flush(c, f, false, &error);	(now and then;
+ *							 1: lock busy, kept)
  *	maildir_cache_close(c, f);			(flushes)
  * DESCRIPTION
  *	A cache of what a reader computes from a message file, such as
@@ -26,6 +27,10 @@
  *	Nothing here is authoritative: every file can be deleted at any
  *	time and is then rebuilt from the Maildir, one message at a time,
  *	as readers miss.
+ *
+ *	maildir_cache_stat() is stat(2) of a file of the folder, a name
+ *	relative to it ("cur/NAME"), through a descriptor of the folder
+ *	kept open (fewer path lookups than a whole path, per message).
  *
  *	A record is keyed by UID and valid only for one version of the
  *	message file: its unique name (base name, without the info part,
@@ -39,7 +44,7 @@
  *	FOLDER/petrel-cache.index	UID to record map, replaced by rename
  *	FOLDER/petrel-cache.lock	dot-lock of the writers
  *
- *	petrel-cache starts with a 20-byte header: the magic "PCDATA1" and
+ *	petrel-cache starts with a 20-byte header: the magic "PCDATA2" and
  *	LF, a 64-bit generation (random) and the CRC-32 of those 16 bytes.
  *	Records follow, each one:
  *
@@ -56,22 +61,26 @@
  *	     per field: 1 type, 4 length, the bytes
  *
  *	petrel-cache.index is a 48-byte header: the magic "PCINDEX1", a
- *	version (1), UIDVALIDITY, the generation of the data file it
+ *	version (2), UIDVALIDITY, the generation of the data file it
  *	describes, the end of the data it refers to, the entry count, the
  *	CRC-32 of the entries and the CRC-32 of the header before it; then
  *	one 16-byte entry per message: UID, record length, record offset,
  *	in strictly ascending UID order.  All numbers are little-endian.
  *
- *	Writers take the dot-lock (maildir(3h) LOCKING; a writer that
- *	cannot get it within a second just keeps its records for later),
- *	re-read the newest index, append their records to the data file,
+ *	Writers take the dot-lock (maildir(3h) LOCKING) without waiting:
+ *	when another writer holds it, maildir_cache_flush() returns 1 at
+ *	once, without a warning (a debug line only), and keeps the
+ *	records in memory for a later flush (up to MAILDIR_CACHE_PEND_MAX
+ *	bytes, then they are dropped; maildir_cache_close() drops them
+ *	too: the cache is derived data, and no reader ever waits for
+ *	it).  The holder re-reads the newest index, append their records to the data file,
  *	fsync(2) it, and write a new index (temporary name, fsync, rename)
  *	that keeps the entries of every UID still in the folder: entries
  *	of expunged messages are dropped.  Bytes once referred to by an
  *	index never change, so readers need no lock: they keep the data
- *	file open and read records with pread(2).  When less than half of
- *	the data file is referred to, or it would grow beyond the size
- *	limit, the writer copies the live records into a new data file
+ *	file open and read records with pread(2).  When the bytes no
+ *	longer referred to would pass half of the live ones (plus 256 kB),
+ *	or the file would grow beyond the size limit, the writer copies the live records into a new data file
  *	(new generation, temporary name, rename) and drops the oldest UIDs
  *	that do not fit.  Bytes beyond what the newest index refers to (a
  *	writer that crashed) are cut off by the next writer.
@@ -84,7 +93,9 @@
  *	("petrel-cache: ... rebuilding"); the next writer starts a new
  *	data file.  A record whose CRC, UID or layout is wrong is a miss
  *	(and counted in c->bad).  A different UIDVALIDITY discards the
- *	cache silently (the UIDs mean other messages).
+ *	cache silently (the UIDs mean other messages), and so does an
+ *	index of an older version (maildir_cache_index_parse() returns
+ *	-2): files of an older format are rebuilt, never misread.
  * SECURITY
  *	Runs as the mailbox owner.  Files are opened with O_NOFOLLOW.
  *	maildir_cache_rec_parse() and maildir_cache_index_parse() are pure
@@ -114,6 +125,8 @@
 #define MAILDIR_CACHE_REC_MIN	44		/* fixed part */
 /* A flush without force writes once this much is pending. */
 #define MAILDIR_CACHE_FLUSH_BYTES (4 * 1024 * 1024)
+/* Pending records beyond this are dropped when the lock is busy. */
+#define MAILDIR_CACHE_PEND_MAX	(4 * MAILDIR_CACHE_FLUSH_BYTES)
 
 struct maildir_cache_key {
 	const char *base;		/* unique name (before ':') */
@@ -189,9 +202,15 @@ int	maildir_cache_flush(struct maildir_cache *c,
 /* Flush when f is not NULL, then free. */
 void	maildir_cache_close(struct maildir_cache *c,
 			    const struct maildir_folder *f);
+/* stat(2) of a file of the folder ("cur/NAME"), by a directory fd. */
+struct stat;
+int	maildir_cache_stat(const struct maildir_cache *c, const char *name,
+			   struct stat *st);
 /* Counters, for tests and logs. */
 struct maildir_cache_stats {
 	unsigned long hits, misses, bad, written, rebuilt;
+	unsigned long busy;		/* flushes that found the lock taken */
+	unsigned long dropped;		/* records given up at close */
 };
 const struct maildir_cache_stats *maildir_cache_stats(
 				const struct maildir_cache *c);

@@ -8,8 +8,11 @@
  *	UIDVALIDITY, expunged UIDs leaving the index, every byte of both
  *	files flipped and every truncation (never a wrong record, a
  *	warning and a rebuild for the index), two writers in one process
- *	and in two processes, the size limit, and hostile records for the
- *	pure parsers.
+ *	and in two processes, the size limit, hostile records for the
+ *	pure parsers, a flush that finds the lock taken (no wait, no
+ *	warning, records kept), an index of an older version (discarded
+ *	without a warning), and compaction of a file full of dead
+ *	records.
  * SEE ALSO
  *	maildir_cache(3h)
  */
@@ -21,12 +24,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "maildir.h"
 #include "maildir_cache.h"
 #include "mem.h"
+#include "rec.h"
 #include "test.h"
 
 #define NMSG	12
@@ -425,10 +430,15 @@ writer_child(struct maildir_folder *f, const char *tag)
 	struct maildir_cache *c;
 	const char *error;
 
+	int ret;
+
 	for (int round = 0; round < 30; round++) {
 		c = maildir_cache_open(f, 1 << 20);
 		put_all(c, f, tag);
-		if (maildir_cache_flush(c, f, true, &error) < 0)
+		/* Busy (1): the records stay pending; try again. */
+		while ((ret = maildir_cache_flush(c, f, true, &error)) > 0)
+			usleep(1000);
+		if (ret < 0)
 			_exit(2);
 		maildir_cache_close(c, NULL);
 	}
@@ -519,9 +529,183 @@ test_hostile_records(void)
 						    &error) < 0);
 		buf_release(&h);
 	}
+	/* The record CRC is CRC-32 of everything after it. */
+	{
+		uint32_t crc = rec_crc32(0, b.data + 4, b.len - 4);
+
+		test_assert((unsigned char)b.data[0] == (crc & 0xff)
+			    && (unsigned char)b.data[3] == (crc >> 24));
+	}
+	for (size_t n = 0; n < 40; n++) {
+		char name[64];
+		struct maildir_cache_key k2 = {name, n + 1, 1, 1, 1};
+		struct maildir_cache_field f2 = {1, name, n};
+		uint32_t crc;
+
+		memset(name, (int)('a' + n % 26), sizeof(name));
+		buf_reset(&b);
+		maildir_cache_rec_format(&b, 1, &k2, 1, 0, &f2, 1);
+		crc = rec_crc32(0, b.data + 4, b.len - 4);
+		test_assert(memcmp(b.data, (char[]){(char)(crc & 0xff),
+			(char)((crc >> 8) & 0xff), (char)((crc >> 16) & 0xff),
+			(char)(crc >> 24)}, 4) == 0);
+	}
 	test_assert(maildir_cache_index_parse("", 0, &ix, &error) < 0);
 	test_assert(maildir_cache_index_parse(b.data, b.len, &ix, &error) < 0);
 	buf_release(&b);
+	test_end();
+}
+
+/* now_ms - a monotonic clock in milliseconds */
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+test_lock_busy(void)
+{
+	struct maildir_folder *f;
+	struct maildir_cache *c;
+	struct stat st;
+	const char *error;
+	char lock[4096], text[64];
+	long t;
+
+	test_begin("a busy lock: no wait, no warning, records kept");
+	f = folder(NMSG);
+	snprintf(lock, sizeof(lock), "%s", file_path(f, MAILDIR_CACHE_LOCK));
+	snprintf(text, sizeof(text), "%ld otherhost\n", (long)getpid());
+	{
+		int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+		test_assert(fd >= 0 && write(fd, text, strlen(text))
+			    == (ssize_t)strlen(text));
+		close(fd);
+	}
+	test_log_capture();
+	c = maildir_cache_open(f, 1 << 20);
+	put_all(c, f, "a");
+	t = now_ms();
+	test_assert(maildir_cache_flush(c, f, true, &error) == 1);
+	test_assert(maildir_cache_flush(c, f, true, &error) == 1);
+	test_assert(now_ms() - t < 200);
+	test_assert(maildir_cache_stats(c)->busy == 2);
+	test_assert(stat(file_path(f, MAILDIR_CACHE_INDEX), &st) < 0);
+	test_assert(count_hits(c, f, "a") == NMSG);	/* still pending */
+	test_assert(test_log_count(LOG_LEVEL_WARN) == 0);
+	test_assert(stat(lock, &st) == 0);		/* not taken over */
+	test_assert(unlink(lock) == 0);
+	test_assert(maildir_cache_flush(c, f, true, &error) == 0);
+	maildir_cache_close(c, f);
+	c = maildir_cache_open(f, 1 << 20);
+	test_assert(count_hits(c, f, "a") == NMSG);
+	/* Busy at close: the records are given up, quietly. */
+	{
+		int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+		test_assert(fd >= 0 && write(fd, text, strlen(text))
+			    == (ssize_t)strlen(text));
+		close(fd);
+	}
+	put_all(c, f, "b");
+	t = now_ms();
+	maildir_cache_close(c, f);
+	test_assert(now_ms() - t < 200);
+	test_assert(test_log_count(LOG_LEVEL_WARN) == 0);
+	test_log_release();
+	(void)unlink(lock);
+	c = maildir_cache_open(f, 1 << 20);
+	test_assert(count_hits(c, f, "a") == NMSG);
+	maildir_cache_close(c, NULL);
+	maildir_folder_close(f);
+	test_end();
+}
+
+static void
+test_old_version(void)
+{
+	struct maildir_folder *f;
+	struct maildir_cache *c;
+	struct buf data;
+	const char *error;
+	struct maildir_cache_index ix;
+
+	test_begin("an index of an older version: discarded, no warning");
+	f = folder(4);
+	c = maildir_cache_open(f, 1 << 20);
+	put_all(c, f, "a");
+	maildir_cache_close(c, f);
+	buf_init(&data, 0);
+	read_whole(file_path(f, MAILDIR_CACHE_INDEX), &data);
+	test_assert(maildir_cache_index_parse(data.data, data.len, &ix,
+					      &error) == 0);
+	free(ix.entries);
+	/* Version 1, with a right header CRC. */
+	data.data[8] = 1;
+	{
+		uint32_t crc = rec_crc32(0, data.data, 44);
+
+		for (int i = 0; i < 4; i++)
+			data.data[44 + i] = (char)(unsigned char)(crc >> (8 * i));
+	}
+	test_assert(maildir_cache_index_parse(data.data, data.len, &ix,
+					      &error) == -2);
+	write_whole(file_path(f, MAILDIR_CACHE_INDEX), data.data, data.len);
+	test_log_capture();
+	c = maildir_cache_open(f, 1 << 20);
+	test_assert(count_hits(c, f, "a") == 0);
+	test_assert(maildir_cache_stats(c)->rebuilt == 0);
+	put_all(c, f, "b");
+	maildir_cache_close(c, f);
+	test_assert(test_log_count(LOG_LEVEL_WARN) == 0);
+	test_log_release();
+	c = maildir_cache_open(f, 1 << 20);
+	test_assert(count_hits(c, f, "b") == 4);
+	maildir_cache_close(c, NULL);
+	buf_release(&data);
+	maildir_folder_close(f);
+	test_end();
+}
+
+static void
+test_compaction(void)
+{
+	struct maildir_folder *f;
+	struct maildir_cache *c;
+	struct maildir_cache_key k;
+	struct maildir_cache_field fl[2];
+	struct stat st;
+	char a[64], *big = xmalloc(8192);
+
+	test_begin("rewritten records: the file stays near its live size");
+	memset(big, 'x', 8192);
+	f = folder(NMSG);
+	for (int round = 0; round < 40; round++) {
+		c = maildir_cache_open(f, 1 << 24);
+		for (size_t i = 0; i < f->count; i++) {
+			key_of(f, i, &k);
+			snprintf(a, sizeof(a), "r%d envelope %u", round,
+				 (unsigned int)f->msgs[i].uid);
+			fl[0] = (struct maildir_cache_field){1, a, strlen(a)};
+			fl[1] = (struct maildir_cache_field){3, big, 8192};
+			maildir_cache_put(c, f->msgs[i].uid, &k, 100 + i, 1,
+					  fl, 2);
+		}
+		maildir_cache_close(c, f);
+	}
+	c = maildir_cache_open(f, 1 << 24);
+	test_assert(count_hits(c, f, "r39") == NMSG);
+	maildir_cache_close(c, NULL);
+	test_assert(stat(file_path(f, MAILDIR_CACHE_FILE), &st) == 0);
+	/* About 100 kB live, 4 MB written: dead bytes stay bounded. */
+	test_assert(st.st_size < 256 * 1024 + 3 * NMSG * 8400);
+	free(big);
+	maildir_folder_close(f);
 	test_end();
 }
 
@@ -538,6 +722,9 @@ main(void)
 		test_two_processes,
 		test_size_limit,
 		test_hostile_records,
+		test_lock_busy,
+		test_old_version,
+		test_compaction,
 		NULL
 	};
 
