@@ -537,8 +537,12 @@ md_dir_chain(struct md_dirstate *ds, const struct timespec *before,
 	if (before->tv_sec < 0 || after->tv_sec < 0
 	    || !same_time(&ds->mtime, before) || same_time(before, after))
 		return;
-	if (!ds->trusted && ds->chained_since == 0)
-		return;			/* a young scan: not worth more */
+	/*
+	 * Also from a scan of a young directory: what that scan may have
+	 * missed is found when the chained mtime is verified, as below.
+	 * Refusing would leave such a reader scanning at every command
+	 * for as long as others keep changing the folder.
+	 */
 	ds->mtime = *after;
 	if (ds->chained_since == 0)
 		ds->chained_since = time(NULL);
