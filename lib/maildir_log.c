@@ -314,16 +314,8 @@ maildir_logtx_free(struct maildir_logtx *tx)
 static size_t
 find(const struct maildir_folder *f, uint32_t uid)
 {
-	size_t lo = 0, hi = f->count;
+	size_t lo = md_msg_lower(f, uid);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (f->msgs[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < f->count && f->msgs[lo].uid == uid ? lo : f->count;
 }
 
@@ -371,18 +363,8 @@ apply(struct maildir_folder *f, struct maildir_logtx *tx)
 		new->name = NULL;
 	}
 	for (size_t r = 0; r < tx->gone_count; r++) {
-		size_t k = 0, lo = 0, hi = f->count;
-
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (f->msgs[mid].uid < tx->gone[r].first)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (k = lo; k < f->count && f->msgs[k].uid <= tx->gone[r].last;
-		     k++) {
+		for (size_t k = md_msg_lower(f, tx->gone[r].first);
+		     k < f->count && f->msgs[k].uid <= tx->gone[r].last; k++) {
 			if (f->msgs[k].name == NULL)
 				continue;
 			md_expunged_add(f, f->msgs[k].uid);

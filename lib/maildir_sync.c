@@ -799,6 +799,17 @@ maildir_expunged_clear(struct maildir_folder *f)
 struct maildir_msg *
 maildir_msg_by_uid(const struct maildir_folder *f, uint32_t uid)
 {
+	size_t lo = md_msg_lower(f, uid);
+
+	if (lo < f->count && f->msgs[lo].uid == uid && f->msgs[lo].name)
+		return &f->msgs[lo];
+	return NULL;
+}
+
+/* md_msg_lower - the first index of the view with a UID >= uid */
+size_t
+md_msg_lower(const struct maildir_folder *f, uint32_t uid)
+{
 	size_t lo = 0, hi = f->count;
 
 	while (lo < hi) {
@@ -809,9 +820,7 @@ maildir_msg_by_uid(const struct maildir_folder *f, uint32_t uid)
 		else
 			hi = mid;
 	}
-	if (lo < f->count && f->msgs[lo].uid == uid && f->msgs[lo].name)
-		return &f->msgs[lo];
-	return NULL;
+	return lo;
 }
 
 /* maildir_msg_path - the full path of a message */
