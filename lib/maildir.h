@@ -183,16 +183,20 @@
  *	transaction that changes a few lines appends them instead to
  *	FOLDER/petrel-uidlist.log, text with LF line ends:
  *
- *	  L1 UIDVALIDITY LISTINODE
+ *	  L2 UIDVALIDITY UIDNEXT HIGHESTMODSEQ
  *	  M UID MODSEQ SIZE VSIZE DIR/NAME
  *	  X A[:B][,A[:B]]...
  *	  C UIDNEXT HIGHESTMODSEQ LENGTH NEW0 NEW1 CUR0 CUR1
  *	  ...
  *
- *	The first line ties the log to one version of the list: its
- *	UIDVALIDITY and the inode number of the list file.  A log whose
- *	line names another list (a crash between writing a new list and
- *	removing the log) is ignored and replaced.  Then transactions, each
+ *	The first line ties the log to the list it continues: the
+ *	UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ in that list's header.  A
+ *	log whose line does not match the list (a crash between writing a
+ *	new list and removing the log) is ignored and replaced; a list
+ *	written again with the same three values holds everything the
+ *	log says, so reading the log once more changes nothing.  The tie
+ *	is by content, not by inode, so a folder copied or restored from a
+ *	backup keeps its log.  Then transactions, each
  *	ended by its "C" line: "M" lines, in ascending UID order, are message
  *	lines as in UID LIST that replace the line with the same UID or
  *	add a new message (a UID not below the UIDNEXT before); one "X"
@@ -518,10 +522,16 @@ struct maildir_logtx {
 	size_t	gone_count;
 };
 
+/* The list a log continues: the header line of that list. */
+struct maildir_log_base {
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t highestmodseq;
+};
+
 int	maildir_log_header_parse(const char *data, size_t len,
-				 uint32_t *uidvalidity_r, uint64_t *list_ino_r,
-				 size_t *used_r);
-void	maildir_log_header_format(uint32_t uidvalidity, uint64_t list_ino,
+				 struct maildir_log_base *base, size_t *used_r);
+void	maildir_log_header_format(const struct maildir_log_base *base,
 				  struct buf *out);
 int	maildir_logtx_parse(const char *data, size_t len,
 			    struct maildir_logtx *tx, size_t *used_r,

@@ -62,35 +62,37 @@
 #define LOG_READ_MAX	(64 * 1024 * 1024)	/* never read more at once */
 #define NSEC_MAX	999999999
 
-/* maildir_log_header_parse - "L1 UIDVALIDITY LISTINODE" */
+/* maildir_log_header_parse - "L2 UIDVALIDITY UIDNEXT HIGHESTMODSEQ" */
 int
 maildir_log_header_parse(const char *data, size_t len,
-			 uint32_t *uidvalidity_r, uint64_t *list_ino_r,
-			 size_t *used_r)
+			 struct maildir_log_base *base, size_t *used_r)
 {
 	const char *nl = memchr(data, '\n', len), *p = data;
-	uint64_t v, ino;
+	uint64_t v, n, m;
 
 	if (nl == NULL)
 		return len > 64 ? -1 : 0;
-	if (nl - p < 3 || memcmp(p, "L1 ", 3) != 0)
+	if (nl - p < 3 || memcmp(p, "L2 ", 3) != 0)
 		return -1;
 	p += 3;
 	if (!md_uid_field(&p, nl, UINT32_MAX, &v) || v == 0
-	    || !md_uid_number(&p, nl, UINT64_MAX, &ino) || p != nl)
+	    || !md_uid_field(&p, nl, UINT32_MAX, &n) || n == 0
+	    || !md_uid_number(&p, nl, MAILDIR_MODSEQ_MAX, &m) || p != nl)
 		return -1;
-	*uidvalidity_r = (uint32_t)v;
-	*list_ino_r = ino;
+	base->uidvalidity = (uint32_t)v;
+	base->uidnext = (uint32_t)n;
+	base->highestmodseq = m;
 	*used_r = (size_t)(nl - data) + 1;
 	return 1;
 }
 
 /* maildir_log_header_format - the first line of a log */
 void
-maildir_log_header_format(uint32_t uidvalidity, uint64_t list_ino,
+maildir_log_header_format(const struct maildir_log_base *base,
 			  struct buf *out)
 {
-	buf_printf(out, "L1 %" PRIu32 " %" PRIu64 "\n", uidvalidity, list_ino);
+	buf_printf(out, "L2 %" PRIu32 " %" PRIu32 " %" PRIu64 "\n",
+		   base->uidvalidity, base->uidnext, base->highestmodseq);
 }
 
 /* parse_time - "SECONDS.NANOSECONDS" or "-" (unknown) */
@@ -484,17 +486,18 @@ md_log_refresh(struct maildir_folder *f, bool locked, const char **error_r)
 				 strerror(errno));
 	} else {
 		const char *error = NULL;
-		uint32_t uidvalidity;
-		uint64_t ino;
+		struct maildir_log_base base;
 		size_t used;
 		int r = 1;
 
 		if (start == 0) {
 			r = maildir_log_header_parse(data.data, data.len,
-						     &uidvalidity, &ino, &used);
-			if (r == 1 && (uidvalidity != f->uidvalidity
+						     &base, &used);
+			if (r == 1 && (base.uidvalidity != f->uidvalidity
 				       || !priv->list_id.exists
-				       || ino != (uint64_t)priv->list_id.ino))
+				       || base.uidnext != priv->list_base.uidnext
+				       || base.highestmodseq
+				       != priv->list_base.highestmodseq))
 				r = -1;	/* another list's: replaced later */
 			if (r == 1) {
 				priv->log_state = MD_LOG_OK;
@@ -597,8 +600,7 @@ log_create(struct maildir_folder *f, const char *path, struct buf *data,
 	if (unlink(path) < 0 && errno != ENOENT)
 		return md_fail(error_r, "unlink %s: %s", path, strerror(errno));
 	buf_init(&all, data->len + 64);
-	maildir_log_header_format(f->uidvalidity, (uint64_t)priv->list_id.ino,
-				  &all);
+	maildir_log_header_format(&priv->list_base, &all);
 	buf_append(&all, data->data, data->len);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW
 		  | O_CLOEXEC, 0600);

@@ -65,6 +65,7 @@ struct maildir_private {
 	bool	stale;			/* re-read the list at the next lock */
 	bool	rebuilt;		/* list was rebuilt: scan everything */
 	struct md_fileid list_id;	/* the list last read or written */
+	struct maildir_log_base list_base;	/* its header */
 	struct md_fileid kw_id;		/* the keywords file last read */
 	char	*keywords[MAILDIR_KEYWORDS_MAX];
 	struct md_dirstate new_dir;

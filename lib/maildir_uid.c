@@ -1072,6 +1072,9 @@ again:
 		status = 0;
 	} else if ((status = read_list(f, path.data, &list, &id,
 				       error_r)) == 0) {
+		priv->list_base.uidvalidity = list.uidvalidity;
+		priv->list_base.uidnext = list.uidnext;
+		priv->list_base.highestmodseq = list.highestmodseq;
 		view_replace(f, &list);
 		priv->list_id = id;
 		priv->stale = false;
@@ -1167,6 +1170,11 @@ write_list(struct maildir_folder *f, const char **error_r)
 	maildir_uidlist_format(&list, &data);
 	status = md_write_atomic(f->path, MD_UIDLIST_FILE, data.data, data.len,
 				 &priv->list_id, error_r);
+	if (status == 0) {
+		priv->list_base.uidvalidity = f->uidvalidity;
+		priv->list_base.uidnext = f->uidnext;
+		priv->list_base.highestmodseq = f->highestmodseq;
+	}
 	buf_release(&data);
 	return status;
 }

@@ -71,18 +71,18 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data, *error;
-	uint32_t uidvalidity;
-	uint64_t ino;
+	struct maildir_log_base base;
 	size_t pos = 0, used = 0;
 	int r;
 
-	r = maildir_log_header_parse(p, size, &uidvalidity, &ino, &used);
+	r = maildir_log_header_parse(p, size, &base, &used);
 	if (r == 1) {
 		struct buf hdr;
 
-		check(used <= size && uidvalidity != 0);
+		check(used <= size && base.uidvalidity != 0
+		      && base.uidnext != 0);
 		buf_init(&hdr, 64);
-		maildir_log_header_format(uidvalidity, ino, &hdr);
+		maildir_log_header_format(&base, &hdr);
 		check(hdr.len == used && memcmp(hdr.data, p, used) == 0);
 		buf_release(&hdr);
 		pos = used;

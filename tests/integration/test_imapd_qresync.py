@@ -290,7 +290,7 @@ class TestQresync(QresyncBase):
         # fold it into the list as Petrel itself would.
         with open(path + ".log", "rb") as f:
             log = f.read().split(b"\n")
-        self.assertTrue(log[0].startswith(b"L1 "))
+        self.assertTrue(log[0].startswith(b"L2 "))
         for x in log[1:]:
             if x.startswith(b"M "):
                 msgs[int(x.split(b" ")[1])] = x[2:]

@@ -133,8 +133,7 @@ refused(const char *text)
 static void
 test_hostile(void)
 {
-	uint32_t v;
-	uint64_t ino;
+	struct maildir_log_base base;
 	size_t used;
 
 	test_begin("log transactions that are refused");
@@ -168,16 +167,19 @@ test_hostile(void)
 	test_assert(refused("M 4 1 1 - cur/a\nX 3:4\nC 5 3 22 - - - -\n"));
 	test_assert(refused("X 99999999999\nC 5 3 14 - - - -\n"));
 	/* Headers. */
-	test_assert(maildir_log_header_parse("L1 7 123\n", 9, &v, &ino,
-					     &used) == 1 && v == 7
-		    && ino == 123 && used == 9);
-	test_assert(maildir_log_header_parse("L1 7 12", 7, &v, &ino,
+	test_assert(maildir_log_header_parse("L2 7 12 30\n", 11, &base,
+					     &used) == 1
+		    && base.uidvalidity == 7 && base.uidnext == 12
+		    && base.highestmodseq == 30 && used == 11);
+	test_assert(maildir_log_header_parse("L2 7 12 30", 10, &base,
 					     &used) == 0);
-	test_assert(maildir_log_header_parse("L1 0 12\n", 8, &v, &ino,
+	test_assert(maildir_log_header_parse("L2 0 12 30\n", 11, &base,
 					     &used) == -1);
-	test_assert(maildir_log_header_parse("L2 7 12\n", 8, &v, &ino,
+	test_assert(maildir_log_header_parse("L2 7 0 30\n", 10, &base,
 					     &used) == -1);
-	test_assert(maildir_log_header_parse("L1 7 12 \n", 9, &v, &ino,
+	test_assert(maildir_log_header_parse("L1 7 12\n", 8, &base,
+					     &used) == -1);
+	test_assert(maildir_log_header_parse("L2 7 12 30 \n", 12, &base,
 					     &used) == -1);
 	test_end();
 }
@@ -457,8 +459,9 @@ test_damage(void)
 	/* A log of another list: ignored, then replaced. */
 	path = mkpath(dir, "petrel-uidlist.log");
 	fp = fopen(path, "w");
-	fprintf(fp, "L1 %u 1\nM 1 1 5 - cur/bogus\nC 99 99 20 - - - -\n",
-		a->uidvalidity);
+	fprintf(fp, "L2 %u %u %" PRIu64 "\nM 1 1 5 - cur/bogus\n"
+		"C 99 99 20 - - - -\n", a->uidvalidity, a->uidnext,
+		a->highestmodseq + 1);
 	fclose(fp);
 	c = open_sync(dir);
 	test_assert(same_view(a, c));
@@ -477,6 +480,63 @@ test_damage(void)
 	maildir_folder_close(a);
 	maildir_folder_close(b);
 	free(dir);
+	test_end();
+}
+
+/* copy_tree - cp -a of a Maildir (new inodes for every file) */
+static void
+copy_tree(const char *from, const char *to)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		execlp("cp", "cp", "-a", from, to, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)
+	    || WEXITSTATUS(status) != 0) {
+		printf("cp -a %s %s failed\n", from, to);
+		exit(2);
+	}
+}
+
+/* test_restore - a copied folder keeps what its log says */
+static void
+test_restore(void)
+{
+	char *dir = mkpath(test_tmpdir(), "restore");
+	char *copy = mkpath(test_tmpdir(), "restored");
+	struct maildir_folder *a, *b;
+	const char *error;
+	uint32_t uid;
+
+	test_begin("a folder copied with its log (new inodes) keeps its UIDs");
+	test_assert(maildir_create(dir, &error) == 0);
+	for (int i = 0; i < 5; i++)
+		deliver(dir, i);
+	a = open_sync(dir);
+	test_assert(maildir_append(a, "Subject: y\n\nz\n", 14, 0, 0, 0, &uid,
+				   &error) == 0);
+	uid = a->msgs[1].uid;
+	test_assert(maildir_expunge(a, &uid, 1, &error) == 0);
+	test_assert(maildir_set_flags(a, a->msgs[0].uid, MAILDIR_MODIFY_ADD,
+				      MAILDIR_FLAG_SEEN, 0, 0, &error) == 0);
+	test_assert(file_size(dir, "petrel-uidlist.log") > 0);
+	copy_tree(dir, copy);
+	test_assert(file_ino(copy, "petrel-uidlist")
+		    != file_ino(dir, "petrel-uidlist"));
+	b = open_sync(copy);
+	test_assert(same_view(a, b));
+	test_assert(maildir_msg_by_uid(b, uid) == NULL);
+	/* New mail in the copy gets a UID never handed out before. */
+	test_assert(maildir_append(b, "Subject: n\n\nn\n", 14, 0, 0, 0, &uid,
+				   &error) == 0);
+	test_assert(uid == a->uidnext);
+	maildir_folder_close(a);
+	maildir_folder_close(b);
+	free(dir);
+	free(copy);
 	test_end();
 }
 
@@ -567,13 +627,11 @@ replay(const char *dir, struct maildir_uidlist *list)
 	char *path = mkpath(dir, "petrel-uidlist"), *data;
 	const char *error;
 	size_t len, pos, used;
-	uint32_t uv;
-	uint64_t ino;
-	struct stat st;
+	struct maildir_log_base base;
 	bool ok;
 
 	data = slurp(path, &len);
-	ok = data != NULL && stat(path, &st) == 0
+	ok = data != NULL
 	    && maildir_uidlist_parse(data, len, list, &error) == 0;
 	free(data);
 	free(path);
@@ -584,8 +642,10 @@ replay(const char *dir, struct maildir_uidlist *list)
 	free(path);
 	if (data == NULL)
 		return true;
-	if (maildir_log_header_parse(data, len, &uv, &ino, &used) != 1
-	    || uv != list->uidvalidity || ino != (uint64_t)st.st_ino) {
+	if (maildir_log_header_parse(data, len, &base, &used) != 1
+	    || base.uidvalidity != list->uidvalidity
+	    || base.uidnext != list->uidnext
+	    || base.highestmodseq != list->highestmodseq) {
 		free(data);
 		return true;		/* another list's: ignored */
 	}
@@ -764,6 +824,7 @@ main(void)
 		test_hostile,
 		test_shared,
 		test_damage,
+		test_restore,
 		test_no_dir_read,
 		test_stress,
 		NULL
