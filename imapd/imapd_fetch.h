@@ -85,8 +85,8 @@
  *
  *	imapd_msg_load() gives the message for a FETCH or SEARCH of
  *	uid: from the folder's maildir_cache(3h) when c is not NULL and
- *	the record for this version of the file (unique name, size, mtime
- *	by stat(2)) answers everything want asks for, else read from the
+ *	the record for this version of the file (unique name and the size
+ *	in the UID list) answers everything want asks for, else read from the
  *	file into data (0, 1 when gone, -1).  A message read from a file
  *	is recorded in c with what was asked of it (imapd_fetch_cache(3)):
  *	its RFC822.SIZE, and of its ENVELOPE, BODY, BODYSTRUCTURE (for

@@ -11,8 +11,9 @@
  *	lines of the header fields that HEADER.FIELDS or a SEARCH key
  *	read (at most NAMES_MAX names, listed in an IMAPD_CF_HDRNAMES
  *	field, lower case, each ended by LF).  A later request that needs
- *	nothing else is answered from the record, after a stat(2) of the
- *	file shows the same unique name, size and mtime.  A request that
+ *	nothing else is answered from the record when its unique name and
+ *	size are those the UID list has for the message (no stat(2): a
+ *	Maildir file never changes; maildir_cache(3h)).  A request that
  *	needs more reads the file and records the union of the old
  *	record and its own needs; a record is written again only when it
  *	then holds more, so a warm folder sees no writes from commands
@@ -496,11 +497,12 @@ cache_lookup(struct maildir_cache *c, const struct maildir_msg *msg,
 	     struct maildir_cache_rec *rec)
 {
 	struct maildir_cache_key key;
-	struct stat st;
 
-	if (maildir_cache_stat(c, msg->name, &st) < 0 || !S_ISREG(st.st_mode))
-		return 0;		/* renamed or gone: the slow way */
-	cache_key(msg, &st, &key);
+	key.base = msg->name + 4;
+	key.base_len = msg->base_len;
+	key.size = msg->size;
+	key.mtime_sec = MAILDIR_CACHE_MTIME_ANY;
+	key.mtime_nsec = 0;
 	return maildir_cache_get(c, msg->uid, &key, raw, rec);
 }
 

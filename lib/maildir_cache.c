@@ -48,7 +48,6 @@ struct pending {
 
 struct maildir_cache {
 	char	*path;			/* the folder */
-	int	dir_fd;			/* the folder, O_PATH; -1: none */
 	uint32_t uidvalidity;
 	uint64_t max_size;
 	int	data_fd;		/* -1: no usable data file */
@@ -220,13 +219,20 @@ maildir_cache_rec_parse(const char *data, size_t len,
 	return 0;
 }
 
-/* maildir_cache_key_same - the same version of the same file? */
+/*
+ * maildir_cache_key_same - the same version of the same file?  b may
+ * be a lookup key with MAILDIR_CACHE_MTIME_ANY.
+ */
 bool
 maildir_cache_key_same(const struct maildir_cache_key *a,
 		       const struct maildir_cache_key *b)
 {
-	return a->size == b->size && a->mtime_sec == b->mtime_sec
-	    && a->mtime_nsec == b->mtime_nsec && a->base_len == b->base_len
+	bool any = b->mtime_sec == MAILDIR_CACHE_MTIME_ANY;
+
+	return a->size == b->size
+	    && (any || (a->mtime_sec == b->mtime_sec
+			&& a->mtime_nsec == b->mtime_nsec))
+	    && a->base_len == b->base_len
 	    && memcmp(a->base, b->base, a->base_len) == 0;
 }
 
@@ -434,7 +440,6 @@ maildir_cache_open(const struct maildir_folder *f, uint64_t max_size)
 	struct maildir_cache *c = xcalloc(1, sizeof(*c));
 
 	c->path = xstrdup(f->path);
-	c->dir_fd = open(f->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	c->uidvalidity = f->uidvalidity;
 	c->max_size = max_size;
 	c->data_fd = -1;
@@ -980,28 +985,9 @@ maildir_cache_close(struct maildir_cache *c, const struct maildir_folder *f)
 	pend_clear(c);
 	free(c->pend);
 	reset_view(c);
-	if (c->dir_fd >= 0)
-		(void)close(c->dir_fd);
 	free(c->win);
 	free(c->path);
 	free(c);
-}
-
-/* maildir_cache_stat - stat(2) of FOLDER/name */
-int
-maildir_cache_stat(const struct maildir_cache *c, const char *name,
-		   struct stat *st)
-{
-	struct buf path;
-	int ret;
-
-	if (c->dir_fd >= 0)
-		return fstatat(c->dir_fd, name, st, 0);
-	buf_init(&path, 256);
-	md_join(&path, c->path, name);
-	ret = stat(path.data, st);
-	buf_release(&path);
-	return ret;
 }
 
 /* maildir_cache_stats - the counters */

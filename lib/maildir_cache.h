@@ -28,17 +28,18 @@
  *	time and is then rebuilt from the Maildir, one message at a time,
  *	as readers miss.
  *
- *	maildir_cache_stat() is stat(2) of a file of the folder, a name
- *	relative to it ("cur/NAME"), through a descriptor of the folder
- *	kept open (fewer path lookups than a whole path, per message).
- *
  *	A record is keyed by UID and valid only for one version of the
  *	message file: its unique name (base name, without the info part,
  *	so that flag changes keep it), its size and its mtime (seconds and
  *	nanoseconds) must all be what the caller sees (fstat(2) of the file
- *	it reads, stat(2) of the file before it trusts a record).  A file
- *	rewritten behind the server's back gets a new mtime and is parsed
- *	again.
+ *	it reads).  A lookup may give MAILDIR_CACHE_MTIME_ANY for the
+ *	mtime, with the size the UID list knows: a Maildir message file
+ *	never changes once delivered (only its name does), so the unique
+ *	name and size identify it without a stat(2) per message, as
+ *	Dovecot's cache does.  A file rewritten in place behind the
+ *	server's back keeps its cached ENVELOPE and the like until its
+ *	record is replaced (a client asking for more than the record
+ *	holds); its content (BODY[]) is always read from the file.
  * FILES
  *	FOLDER/petrel-cache		records, append only
  *	FOLDER/petrel-cache.index	UID to record map, replaced by rename
@@ -132,9 +133,11 @@ struct maildir_cache_key {
 	const char *base;		/* unique name (before ':') */
 	size_t	base_len;
 	uint64_t size;			/* st_size */
-	int64_t	mtime_sec;
+	int64_t	mtime_sec;		/* a lookup: or MAILDIR_CACHE_MTIME_ANY */
 	uint32_t mtime_nsec;
 };
+
+#define MAILDIR_CACHE_MTIME_ANY	INT64_MIN
 
 struct maildir_cache_field {
 	unsigned int type;		/* 0 .. 255 */
@@ -202,10 +205,6 @@ int	maildir_cache_flush(struct maildir_cache *c,
 /* Flush when f is not NULL, then free. */
 void	maildir_cache_close(struct maildir_cache *c,
 			    const struct maildir_folder *f);
-/* stat(2) of a file of the folder ("cur/NAME"), by a directory fd. */
-struct stat;
-int	maildir_cache_stat(const struct maildir_cache *c, const char *name,
-			   struct stat *st);
 /* Counters, for tests and logs. */
 struct maildir_cache_stats {
 	unsigned long hits, misses, bad, written, rebuilt;
