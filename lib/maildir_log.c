@@ -414,6 +414,33 @@ read_range(int fd, off_t start, off_t size, struct buf *out)
 	return 0;
 }
 
+/*
+ * header_fits - does the log at fd start with the header of the list
+ * this view holds?  Reads the first line only, so that the log of
+ * another list is not read whole at every sync until it is replaced.
+ */
+static bool
+header_fits(const struct maildir_folder *f, int fd, off_t size)
+{
+	const struct maildir_private *priv = f->priv;
+	struct maildir_log_base base;
+	char head[128];
+	ssize_t n;
+	size_t used;
+
+	do {
+		n = pread(fd, head, size < (off_t)sizeof(head) ?
+			  (size_t)size : sizeof(head), 0);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return false;
+	/* Incomplete (still being created) counts as not yet usable. */
+	return maildir_log_header_parse(head, (size_t)n, &base, &used) == 1
+	    && priv->list_id.exists && base.uidvalidity == f->uidvalidity
+	    && base.uidnext == priv->list_base.uidnext
+	    && base.highestmodseq == priv->list_base.highestmodseq;
+}
+
 /* md_log_forget - the list was read anew: the log must be read anew */
 void
 md_log_forget(struct maildir_folder *f)
@@ -476,7 +503,9 @@ md_log_refresh(struct maildir_folder *f, bool locked, const char **error_r)
 		return 0;
 	}
 	buf_init(&data, 4096);
-	if (st.st_size - start > LOG_READ_MAX) {
+	if (start == 0 && !header_fits(f, fd, st.st_size)) {
+		/* Another list's log: not read further; replaced later. */
+	} else if (st.st_size - start > LOG_READ_MAX) {
 		log_warn("%s: larger than %d bytes; the list will be written "
 			 "again", path.data, LOG_READ_MAX);
 		priv->dirty = priv->dirty || locked;
@@ -491,14 +520,9 @@ md_log_refresh(struct maildir_folder *f, bool locked, const char **error_r)
 		int r = 1;
 
 		if (start == 0) {
+			/* header_fits() said it is this list's log. */
 			r = maildir_log_header_parse(data.data, data.len,
 						     &base, &used);
-			if (r == 1 && (base.uidvalidity != f->uidvalidity
-				       || !priv->list_id.exists
-				       || base.uidnext != priv->list_base.uidnext
-				       || base.highestmodseq
-				       != priv->list_base.highestmodseq))
-				r = -1;	/* another list's: replaced later */
 			if (r == 1) {
 				priv->log_state = MD_LOG_OK;
 				priv->log_dev = st.st_dev;
