@@ -463,6 +463,13 @@ md_log_refresh(struct maildir_folder *f, bool locked, const char **error_r)
 
 	buf_init(&path, 256);
 	log_path(f, &path);
+	/* The usual case, nothing appended: one stat(2), no open(2). */
+	if (priv->log_state == MD_LOG_OK && lstat(path.data, &st) == 0
+	    && st.st_dev == priv->log_dev && st.st_ino == priv->log_ino
+	    && st.st_size == priv->log_off) {
+		buf_release(&path);
+		return 0;
+	}
 	if ((fd = open(path.data, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT) {
 			/*
