@@ -15,7 +15,8 @@
  *	the TLS session and hands the client to the session service;
  *
  *	with the argument "session", the session half for the public
- *	unix service imapd-session: starts as root (SRV_PRIVILEGED),
+ *	unix service imapd-session (which master.cf gives to imapd_session(8),
+ *	the same code without OpenSSL): starts as root (SRV_PRIVILEGED),
  *	checks the password with auth(8), becomes the user and serves the
  *	authenticated and selected states, one session per process.
  *

@@ -29,10 +29,13 @@ LIB_OBJ = $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB = $(B)/libpetrel.a
 
 # Daemons: one folder each, main() in <folder>/<folder>.c, every .c in the
-# folder linked in; installed in libexecdir/petrel.  A folder without its
-# main file yet is not built.
+# folder linked in, and what else they use from the other daemon folders
+# (libdaemons.a: imapd_session is imapd's session code without its login
+# half); installed in libexecdir/petrel.  Linked --as-needed, so that a
+# program records only the shared libraries it uses (the session halves
+# load no OpenSSL).  A folder without its main file yet is not built.
 DAEMON_DIRS = master smtpd cleanup pickup qmgr smtp local bounce auth anvil \
-	imapd pop3d
+	imapd pop3d imapd_session pop3d_session
 DAEMONS = $(foreach d,$(DAEMON_DIRS),$(if $(wildcard $(d)/$(d).c),$(d)))
 # Everything in the daemon folders but their main files, as a library for
 # unit tests of daemon modules (tests/unit/smtpd_parse_test.c and so on).
@@ -71,9 +74,10 @@ $(DMOD_LIB): $(DMOD_OBJ)
 	ar rcs $@ $^
 
 define daemon_rule
-$(B)/libexec/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard $(1)/*.c)) $(LIB)
+$(B)/libexec/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard $(1)/*.c)) \
+		$(DMOD_LIB) $(LIB)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LIBS)
+	$$(CC) $$(ALL_LDFLAGS) -Wl,--as-needed -o $$@ $$^ $$(LIBS)
 endef
 $(foreach d,$(DAEMONS),$(eval $(call daemon_rule,$(d))))
 

@@ -15,7 +15,8 @@
  *	TLS session and hands the client to the session service;
  *
  *	with the argument "session", the session half for the public
- *	unix service pop3d-session: starts as root (SRV_PRIVILEGED),
+ *	unix service pop3d-session (which master.cf gives to pop3d_session(8),
+ *	the same code without OpenSSL): starts as root (SRV_PRIVILEGED),
  *	checks the password with auth(8), becomes the user and serves the
  *	TRANSACTION and UPDATE states, one session per process.
  *

@@ -1,0 +1,56 @@
+/*
+ * NAME
+ *	imapd_session 8 - the session half of imapd, without OpenSSL
+ * SYNOPSIS
+ *	imapd_session [skeleton flags]
+ * DESCRIPTION
+ *	The program of the public unix service imapd-session: the session
+ *	half of imapd(8) (login_proto.h), the same code as "imapd session"
+ *	but a program of its own, linked without OpenSSL and the table
+ *	libraries.  The session half never speaks TLS (the login half
+ *	relays a TLS connection), and a process that maps libcrypto
+ *	carries some 400 kB of relocated library data of its own: with
+ *	one process per logged-in IMAP client, that was most of the memory
+ *	of an idle session.  Starts as root (SRV_PRIVILEGED), checks the
+ *	password with auth(8), becomes the user and serves the
+ *	authenticated and selected states, one session per process.  Logs as
+ *	"imapd", like the login half.
+ * SECURITY
+ *	Reads no client byte before priv_drop_ids(); never sees the TLS
+ *	key.
+ * SEE ALSO
+ *	imapd(8), login_proto(3h), server(3h)
+ */
+#include "sys_defs.h"
+
+#include "params.h"
+#include "server.h"
+#include "imapd/imapd.h"
+
+/* session_pre_init - no arguments */
+static int
+session_pre_init(const char **error_r)
+{
+	int argc;
+
+	(void)server_args(&argc);
+	if (argc != 0) {
+		*error_r = "usage: imapd_session";
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct server_desc session_desc = {
+		.name = "imapd",
+		.mode = SERVER_SINGLE,
+		.pre_init = session_pre_init,
+		.serve = imapd_session_serve,
+		.flags = SRV_PRIVILEGED,
+	};
+
+	server_main(argc, argv, &session_desc);
+}
