@@ -74,20 +74,6 @@ login_pre_init(const char **error_r)
 	return 0;
 }
 
-/* session_pre_init - the arguments are "session" alone */
-static int
-session_pre_init(const char **error_r)
-{
-	int argc;
-
-	(void)server_args(&argc);
-	if (argc != 1) {
-		*error_r = "usage: imapd session";
-		return -1;
-	}
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -98,16 +84,9 @@ main(int argc, char **argv)
 		.serve = imapd_login_serve,
 		.flags = SRV_LOGIN,
 	};
-	static const struct server_desc session_desc = {
-		.name = "imapd",
-		.mode = SERVER_SINGLE,
-		.pre_init = session_pre_init,
-		.serve = imapd_session_serve,
-		.flags = SRV_PRIVILEGED,
-	};
 	int i = server_arg_index(argc, argv);
 
 	if (i > 0 && i < argc && strcmp(argv[i], "session") == 0)
-		server_main(argc, argv, &session_desc);
+		imapd_session_main(argc, argv, 1);
 	server_main(argc, argv, &login_desc);
 }

@@ -23,34 +23,10 @@
  */
 #include "sys_defs.h"
 
-#include "params.h"
-#include "server.h"
 #include "imapd/imapd.h"
-
-/* session_pre_init - no arguments */
-static int
-session_pre_init(const char **error_r)
-{
-	int argc;
-
-	(void)server_args(&argc);
-	if (argc != 0) {
-		*error_r = "usage: imapd_session";
-		return -1;
-	}
-	return 0;
-}
 
 int
 main(int argc, char **argv)
 {
-	static const struct server_desc session_desc = {
-		.name = "imapd",
-		.mode = SERVER_SINGLE,
-		.pre_init = session_pre_init,
-		.serve = imapd_session_serve,
-		.flags = SRV_PRIVILEGED,
-	};
-
-	server_main(argc, argv, &session_desc);
+	imapd_session_main(argc, argv, 0);
 }

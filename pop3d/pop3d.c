@@ -87,20 +87,6 @@ login_post_init(const char **error_r)
 	return 0;
 }
 
-/* session_pre_init - the arguments are "session" alone */
-static int
-session_pre_init(const char **error_r)
-{
-	int argc;
-
-	(void)server_args(&argc);
-	if (argc != 1) {
-		*error_r = "usage: pop3d session";
-		return -1;
-	}
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -112,16 +98,9 @@ main(int argc, char **argv)
 		.serve = pop3d_login_serve,
 		.flags = SRV_LOGIN,
 	};
-	static const struct server_desc session_desc = {
-		.name = "pop3d",
-		.mode = SERVER_SINGLE,
-		.pre_init = session_pre_init,
-		.serve = pop3d_session_serve,
-		.flags = SRV_PRIVILEGED,
-	};
 	int i = server_arg_index(argc, argv);
 
 	if (i > 0 && i < argc && strcmp(argv[i], "session") == 0)
-		server_main(argc, argv, &session_desc);
+		pop3d_session_main(argc, argv, 1);
 	server_main(argc, argv, &login_desc);
 }

@@ -862,6 +862,44 @@ class TestConfig(ImapBase):
         finally:
             self.reconf("auth_plaintext_loopback=yes")
 
+    def set_session_program(self, program):
+        path = os.path.join(self.sb.etc, "master.cf")
+        with open(path) as f:
+            lines = f.readlines()
+        with open(path, "w") as f:
+            for l in lines:
+                if l.startswith("imapd-session "):
+                    l = " ".join(l.split()[:7] + [program]) + "\n"
+                f.write(l)
+        r = self.sb.petrel("reload")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_master_cf_of_before_imapd_session(self):
+        # An installed master.cf keeps its rows: "imapd session" (the
+        # session half inside the login program) still works.
+        self.set_session_program("imapd session")
+        try:
+            def session_cmd():
+                m = self.connect()
+                try:
+                    self.ok(m.login(USER, PASSWORD))
+                    self.ok(m.select("INBOX"))
+                    for k in children_of(self.sb.master_pid()):
+                        try:
+                            with open("/proc/%d/cmdline" % k, "rb") as f:
+                                cmd = f.read().split(b"\0")
+                        except OSError:
+                            continue
+                        if b"session" in cmd[1:]:
+                            return cmd
+                finally:
+                    m.logout()
+                return None
+            cmd = wait_for(session_cmd, 10, what="an imapd session")
+            self.assertTrue(cmd[0].endswith(b"/imapd"), cmd)
+        finally:
+            self.set_session_program("imapd_session")
+
     def test_uids_stable_across_restart(self):
         for i in range(3):
             self.put(message(i))
