@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "login_session.h"
 #include "params.h"
 #include "server.h"
 #include "tls.h"
@@ -87,6 +88,6 @@ main(int argc, char **argv)
 	int i = server_arg_index(argc, argv);
 
 	if (i > 0 && i < argc && strcmp(argv[i], "session") == 0)
-		imapd_session_main(argc, argv, 1);
+		login_session_main(argc, argv, "imapd", imapd_session_serve, 1);
 	server_main(argc, argv, &login_desc);
 }

@@ -172,7 +172,6 @@ typedef void imapd_cmd_fn(struct imapd_session *ss, struct imapd_cmd *cmd);
 
 /* imapd_session.c */
 void	imapd_session_serve(struct stream *s, const char *peer, void *ctx);
-noreturn void imapd_session_main(int argc, char **argv, int nargs);
 void	imapd_reply(struct imapd_session *ss, const struct imapd_cmd *cmd,
 		    const char *fmt, ...) PRINTF_LIKE(3, 4);
 

@@ -243,39 +243,3 @@ imapd_session_serve(struct stream *s, const char *peer UNUSED,
 	buf_release(&op.tag);
 	free(ss.root);
 }
-
-static int session_nargs;		/* arguments after the flags */
-
-/* session_pre_init - exactly the arguments the program was started for */
-static int
-session_pre_init(const char **error_r)
-{
-	int argc;
-
-	(void)server_args(&argc);
-	if (argc != session_nargs) {
-		*error_r = session_nargs > 0 ? "usage: imapd session" :
-		    "usage: imapd_session";
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * imapd_session_main - run as the session half: "imapd session" (nargs
- * 1) or imapd_session(8) (nargs 0)
- */
-noreturn void
-imapd_session_main(int argc, char **argv, int nargs)
-{
-	static const struct server_desc desc = {
-		.name = "imapd",
-		.mode = SERVER_SINGLE,
-		.pre_init = session_pre_init,
-		.serve = imapd_session_serve,
-		.flags = SRV_PRIVILEGED,
-	};
-
-	session_nargs = nargs;
-	server_main(argc, argv, &desc);
-}

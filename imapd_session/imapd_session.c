@@ -23,10 +23,11 @@
  */
 #include "sys_defs.h"
 
+#include "login_session.h"
 #include "imapd/imapd.h"
 
 int
 main(int argc, char **argv)
 {
-	imapd_session_main(argc, argv, 0);
+	login_session_main(argc, argv, "imapd", imapd_session_serve, 0);
 }

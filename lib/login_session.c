@@ -457,3 +457,43 @@ login_session_free(struct login_session *ls)
 	free(ls->home);
 	free(ls);
 }
+
+static int session_nargs;		/* arguments after the flags */
+static const char *session_name;
+
+/* session_pre_init - exactly the arguments the program was started for */
+static int
+session_pre_init(const char **error_r)
+{
+	int argc;
+
+	static char usage[64];
+
+	(void)server_args(&argc);
+	if (argc != session_nargs) {
+		snprintf(usage, sizeof(usage), session_nargs > 0 ?
+			 "usage: %s session" : "usage: %s_session",
+			 session_name);
+		*error_r = usage;
+		return -1;
+	}
+	return 0;
+}
+
+/* login_session_main - the session half's server_main(); see above */
+noreturn void
+login_session_main(int argc, char **argv, const char *name,
+		   void (*serve)(struct stream *, const char *, void *),
+		   int nargs)
+{
+	static struct server_desc desc;
+
+	session_nargs = nargs;
+	session_name = name;
+	desc.name = name;
+	desc.mode = SERVER_SINGLE;
+	desc.pre_init = session_pre_init;
+	desc.serve = serve;
+	desc.flags = SRV_PRIVILEGED;
+	server_main(argc, argv, &desc);
+}

@@ -112,6 +112,15 @@ int	login_session_accept(struct stream *conn, const char *service,
 void	login_session_free(struct login_session *ls);
 
 /* Is addr a loopback address (127.0.0.0/8, ::1)? */
+/*
+ * Run the session half under the skeleton: name for logging, serve for
+ * each request, nargs the arguments the program takes after the
+ * skeleton flags ("imapd session": 1; imapd_session(8): 0).
+ */
+struct stream;
+noreturn void login_session_main(int argc, char **argv, const char *name,
+				 void (*serve)(struct stream *, const char *,
+					       void *), int nargs);
 bool	login_addr_loopback(const char *addr);
 /* TCP_NODELAY on a client socket (errors ignored: not TCP). */
 void	login_sock_nodelay(int fd);

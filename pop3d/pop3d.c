@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "login_session.h"
 #include "params.h"
 #include "server.h"
 #include "tls.h"
@@ -101,6 +102,6 @@ main(int argc, char **argv)
 	int i = server_arg_index(argc, argv);
 
 	if (i > 0 && i < argc && strcmp(argv[i], "session") == 0)
-		pop3d_session_main(argc, argv, 1);
+		login_session_main(argc, argv, "pop3d", pop3d_session_serve, 1);
 	server_main(argc, argv, &login_desc);
 }

@@ -65,7 +65,6 @@ void	pop3d_login_serve(struct stream *s, const char *peer, void *ctx);
 
 /* pop3d_session.c */
 void	pop3d_session_serve(struct stream *s, const char *peer, void *ctx);
-noreturn void pop3d_session_main(int argc, char **argv, int nargs);
 
 /* pop3d_mbox.c: the maildrop of one session. */
 struct pop3_msg {

@@ -358,39 +358,3 @@ pop3d_session_serve(struct stream *s, const char *peer UNUSED,
 	pop3_io_free(&ss.io);
 	login_session_free(ss.ls);
 }
-
-static int session_nargs;		/* arguments after the flags */
-
-/* session_pre_init - exactly the arguments the program was started for */
-static int
-session_pre_init(const char **error_r)
-{
-	int argc;
-
-	(void)server_args(&argc);
-	if (argc != session_nargs) {
-		*error_r = session_nargs > 0 ? "usage: pop3d session" :
-		    "usage: pop3d_session";
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * pop3d_session_main - run as the session half: "pop3d session" (nargs
- * 1) or pop3d_session(8) (nargs 0)
- */
-noreturn void
-pop3d_session_main(int argc, char **argv, int nargs)
-{
-	static const struct server_desc desc = {
-		.name = "pop3d",
-		.mode = SERVER_SINGLE,
-		.pre_init = session_pre_init,
-		.serve = pop3d_session_serve,
-		.flags = SRV_PRIVILEGED,
-	};
-
-	session_nargs = nargs;
-	server_main(argc, argv, &desc);
-}

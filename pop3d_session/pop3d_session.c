@@ -23,10 +23,11 @@
  */
 #include "sys_defs.h"
 
+#include "login_session.h"
 #include "pop3d/pop3d.h"
 
 int
 main(int argc, char **argv)
 {
-	pop3d_session_main(argc, argv, 0);
+	login_session_main(argc, argv, "pop3d", pop3d_session_serve, 0);
 }
