@@ -124,6 +124,19 @@ int	md_delivery_flush(struct maildir_delivery *d, time_t date,
 int	md_delivery_commit(struct maildir_delivery *d, const char *subdir,
 			   const char *name, const char **error_r);
 
+/* maildir_list.c */
+bool	md_uid_field(const char **pp, const char *end, uint64_t max,
+		     uint64_t *value_r);
+bool	md_uid_number(const char **pp, const char *end, uint64_t max,
+		      uint64_t *value_r);
+bool	md_msg_line_parse(const char *p, const char *end, uint32_t uidnext,
+			  uint64_t highestmodseq, uint32_t prev_uid,
+			  struct maildir_msg *msg);
+void	md_msg_line_format(const struct maildir_msg *m, struct buf *out);
+
+/* maildir_lock.c */
+bool	md_lock_still_ours(const struct maildir_lock *lock);
+
 /* maildir_uid.c */
 int	md_enter(struct maildir_folder *f, const char **error_r);
 int	md_leave(struct maildir_folder *f, const char **error_r);
@@ -143,14 +156,6 @@ void	md_history_free(struct maildir_folder *f);
 void	md_history_add(struct maildir_folder *f,
 		       const struct maildir_uidrange *r, size_t n);
 size_t	md_ranges_merge(struct maildir_uidrange *r, size_t n);
-bool	md_uid_field(const char **pp, const char *end, uint64_t max,
-		     uint64_t *value_r);
-bool	md_uid_number(const char **pp, const char *end, uint64_t max,
-		      uint64_t *value_r);
-bool	md_msg_line_parse(const char *p, const char *end, uint32_t uidnext,
-			  uint64_t highestmodseq, uint32_t prev_uid,
-			  struct maildir_msg *msg);
-void	md_msg_line_format(const struct maildir_msg *m, struct buf *out);
 
 /* maildir_log.c */
 int	md_log_refresh(struct maildir_folder *f, bool locked,
