@@ -447,7 +447,6 @@ md_log_forget(struct maildir_folder *f)
 {
 	f->priv->log_state = MD_LOG_NONE;
 	f->priv->log_off = 0;
-	f->priv->log_size = 0;
 }
 
 /* md_log_refresh - apply what the log grew by; see DESCRIPTION */
@@ -503,7 +502,6 @@ md_log_refresh(struct maildir_folder *f, bool locked, const char **error_r)
 		md_log_forget(f);
 		start = 0;
 	}
-	priv->log_size = st.st_size;
 	if (st.st_size == start) {
 		(void)close(fd);
 		buf_release(&path);
@@ -648,7 +646,7 @@ log_create(struct maildir_folder *f, const char *path, struct buf *data,
 		priv->log_state = MD_LOG_OK;
 		priv->log_dev = st.st_dev;
 		priv->log_ino = st.st_ino;
-		priv->log_off = priv->log_size = (off_t)all.len;
+		priv->log_off = (off_t)all.len;
 		status = 0;
 	}
 	if (fd >= 0)
@@ -692,7 +690,6 @@ log_append(struct maildir_folder *f, const char *path, struct buf *data,
 		md_fail(error_r, "fdatasync %s: %s", path, strerror(errno));
 	} else {
 		priv->log_off += (off_t)data->len;
-		priv->log_size = priv->log_off;
 		status = 0;
 	}
 	(void)close(fd);

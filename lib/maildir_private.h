@@ -87,7 +87,6 @@ struct maildir_private {
 	dev_t	log_dev;
 	ino_t	log_ino;
 	off_t	log_off;		/* end of the last transaction read */
-	off_t	log_size;		/* size seen; beyond off: unfinished */
 	uint32_t *changed;		/* UIDs whose line changed */
 	size_t	n_changed;
 	size_t	changed_cap;
