@@ -25,8 +25,9 @@
  *	on disk, ",W=" the size FETCH sends, and FETCH BODY[],
  *	RFC822.SIZE and BINARY.SIZE give back exactly the octets of the
  *	APPEND (when its lines end in CR LF).  A lone CR or LF is kept
- *	as sent (readers make a lone LF CR LF).  A literal8 (RFC 3516 BINARY, or RFC 6855 "UTF8 (~{n})")
- *	gets the same treatment; its NUL and 8-bit octets are kept.
+ *	as sent (readers make a lone LF CR LF).  A literal8 (RFC 3516
+ *	BINARY, or RFC 6855 "UTF8 (~{n})") gets the same treatment; its
+ *	NUL and 8-bit octets are kept.
  *
  *	A folder that does not exist gives NO [TRYCREATE]; an empty
  *	message NO.  Appending to the selected mailbox reports the new

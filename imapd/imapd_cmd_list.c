@@ -21,8 +21,8 @@
  *	level above them (Maildir++ folders can exist without their
  *	parent), which is answered with \Noselect (\NonExistent in the
  *	extended syntax and after ENABLE IMAP4rev2).  Names are sent in
- *	UTF-8 after ENABLE UTF8=ACCEPT or IMAP4rev2.  Attributes: \HasChildren or \HasNoChildren
- *	(RFC 3348), \Subscribed when asked (RETURN (SUBSCRIBED) or the
+ *	UTF-8 after ENABLE UTF8=ACCEPT or IMAP4rev2.  Attributes:
+ *	\HasChildren or \HasNoChildren (RFC 3348), \Subscribed when asked (RETURN (SUBSCRIBED) or the
  *	SUBSCRIBED selection), and the special-use attributes of RFC
  *	6154 for the top-level folders Drafts, Sent, Trash, Junk and
  *	Archive, always.
