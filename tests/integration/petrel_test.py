@@ -166,14 +166,34 @@ class Sandbox:
     def without_qmgr(self):
         """Drop the qmgr service: accepted mail then stays in incoming/,
         for tests that look at the queue files cleanup wrote."""
-        path = os.path.join(self.etc, "master.cf")
-        with open(path) as f:
+        with open(os.path.join(self.etc, "master.cf")) as f:
             lines = f.readlines()
-        with open(path, "w") as f:
-            f.writelines(l for l in lines if not l.startswith("qmgr "))
+        self.write_etc("master.cf",
+                       "".join(l for l in lines if not l.startswith("qmgr ")))
 
     def port(self, service):
         return int(self.info[service])
+
+    def write_etc(self, name, text):
+        """Replace a file in etc/ atomically: a reload still running
+        from an earlier change must never read it half written."""
+        path = os.path.join(self.etc, name)
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+
+    def reload(self):
+        """petrel reload, then wait until the master has done it (the
+        command only signals): its "reload --" log line."""
+        before = self.log().count("reload -- version")
+        r = self.petrel("reload")
+        if r.returncode != 0:
+            raise AssertionError("petrel reload failed (%d): %s%s"
+                                 % (r.returncode, r.stdout, r.stderr))
+        wait_for(lambda: self.log().count("reload -- version") > before,
+                 20, what="the master's reload")
+        return r
 
     def petrel(self, *args, **kw):
         return run([prog("petrel"), "-c", self.etc] + list(args), **kw)

@@ -287,8 +287,7 @@ class TestSystemUser(DeliveryCase):
         self.wait_queue_empty()
 
         self.conf(home_mailbox="Maildir/")
-        self.sb.petrel("reload")
-        time.sleep(1)
+        self.sb.reload()
         self.swaks("into the maildir")
         new = os.path.join(self.home, "Maildir", "new")
         files = wait_for(lambda: os.path.isdir(new) and os.listdir(new), 20,
@@ -420,7 +419,7 @@ class TestDns(DeliveryCase):
             cls.dns.stop()
             raise
         cls.conf(smtp_tcp_port=str(cls.sink.port))
-        cls.sb.petrel("reload")
+        cls.sb.reload()
 
     @classmethod
     def tearDownClass(cls):
