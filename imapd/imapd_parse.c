@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
 #include "mem.h"
 #include "imapd/imapd_parse_int.h"
 
@@ -201,28 +202,6 @@ imapd_parse_none(struct imapd_lex *lx, struct imapd_cmd *cmd)
 	return 0;
 }
 
-/* base64_ok - RFC 4648 base64 with padding, nothing else */
-static bool
-base64_ok(const char *s, size_t len)
-{
-	size_t i, pad = 0;
-
-	if (len % 4 != 0)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || !((s[i] >= 'A' && s[i] <= 'Z')
-				 || (s[i] >= 'a' && s[i] <= 'z')
-				 || (s[i] >= '0' && s[i] <= '9')
-				 || s[i] == '+' || s[i] == '/'))
-			return false;
-	}
-	return pad <= 2;
-}
-
 /* imapd_parse_authenticate - mechanism [SP initial-response] */
 int
 imapd_parse_authenticate(struct imapd_lex *lx, struct imapd_cmd *cmd)
@@ -242,7 +221,7 @@ imapd_parse_authenticate(struct imapd_lex *lx, struct imapd_cmd *cmd)
 		cmd->u.authenticate.ir = "";
 		return 0;
 	}
-	if (!base64_ok(p, len))
+	if (!base64_syntax_ok(p, len))
 		return imapd_lex_fail(lx, IMAPD_ERR_BASE64,
 				      "Invalid base64 initial response");
 	cmd->u.authenticate.ir = pool_strndup(lx->pool, p, len);
@@ -360,7 +339,7 @@ imapd_parse_sasl_response(const struct imapd_raw_cmd *raw,
 		return -1;
 	if (p->line_len == 1 && p->line[0] == '*')
 		return 1;
-	if (!base64_ok(p->line, p->line_len))
+	if (!base64_syntax_ok(p->line, p->line_len))
 		return -1;
 	b64_r->data = p->line;
 	b64_r->len = p->line_len;

@@ -9,7 +9,7 @@
  *	a quoted string, and literal counts are computed from the data,
  *	so mail cannot inject protocol syntax.
  * SEE ALSO
- *	RFC 3501 sections 4.3 and 9, RFC 9051, RFC 6855
+ *	utf8(3h), RFC 3501 sections 4.3 and 9, RFC 9051, RFC 6855
  */
 #include "sys_defs.h"
 
@@ -17,40 +17,7 @@
 #include <strings.h>
 
 #include "imapd/imapd_string.h"
-
-/* utf8_seq_len - length of the well-formed UTF-8 sequence at s, or 0 */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t len)
-{
-	unsigned char c = s[0];
-	size_t n, i;
-	unsigned int lo = 0x80, hi = 0xbf;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;		/* no overlong forms */
-	else if (c == 0xed)
-		hi = 0x9f;		/* no surrogates */
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;		/* at most U+10FFFF */
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
+#include "utf8.h"
 
 /* imapd_str_can_quote - may this text be sent as a quoted string? */
 bool

@@ -179,3 +179,40 @@ base64_decode(struct buf *out, const char *in, size_t len, size_t max_len,
 	out->data[out->len] = '\0';
 	return 0;
 }
+
+/* base64_syntax_ok - the shape base64_decode() without flags accepts */
+bool
+base64_syntax_ok(const char *in, size_t len)
+{
+	const char *error;
+	size_t size;
+
+	return b64_check((const unsigned char *)in, len, 0, &size,
+			 &error) == 0;
+}
+
+/* base64_decode_lenient - mail's base64: junk skipped, "=" ends a quantum */
+int
+base64_decode_lenient(struct buf *out, const char *in, size_t len)
+{
+	unsigned int acc = 0, bits = 0;
+	int junk = 0, v;
+
+	buf_reserve(out, len / 4 * 3 + 3);
+	for (size_t i = 0; i < len; i++) {
+		v = b64_value((unsigned char)in[i]);
+		if (v >= 0) {
+			acc = ((acc << 6) | (unsigned int)v) & 0xffffff;
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				buf_putc(out, (int)((acc >> bits) & 0xff));
+			}
+		} else if (v == B64_PAD) {
+			acc = bits = 0;
+		} else if (v == B64_BAD) {
+			junk = 1;
+		}
+	}
+	return junk;
+}

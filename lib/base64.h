@@ -37,6 +37,19 @@
  *
  *	Both functions append to out; on failure out keeps its old
  *	length, and *error_r (static text) names the problem.
+ *
+ *	base64_syntax_ok() says whether a text has the shape
+ *	base64_decode() without flags asks for (length a multiple of
+ *	four, the alphabet, at most two final "="), without decoding
+ *	it: protocol parsers (SMTP and IMAP AUTH responses) check
+ *	their arguments with it and leave decoding to sasl(3).
+ *
+ *	base64_decode_lenient() is the decoder for what mail really
+ *	holds (message bodies, RFC 2047 encoded words): white space is
+ *	ignored, any other byte outside the alphabet is skipped and
+ *	reported, and a "=" ends the current quantum wherever it is.
+ *	It never appends more than len / 4 * 3 + 2 bytes and returns 0,
+ *	or 1 when it skipped bytes other than white space and "=".
  * SECURITY
  *	The decoder reads untrusted network input: it never reads past
  *	len, never writes more than max_len bytes, and wipes the bytes
@@ -59,5 +72,7 @@ void	base64_encode(struct buf *out, const void *data, size_t len);
 int	base64_decode(struct buf *out, const char *in, size_t len,
 		      size_t max_len, unsigned int flags,
 		      const char **error_r);
+bool	base64_syntax_ok(const char *in, size_t len);
+int	base64_decode_lenient(struct buf *out, const char *in, size_t len);
 
 #endif

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "header.h"
 #include "mem.h"
@@ -664,51 +665,6 @@ mime_part_param(const struct mime_part *part, const char *name)
 	return rfc2231_get(part->params, part->nparams, name);
 }
 
-/* b64_val - value of a base64 digit, or -1 */
-static int
-b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* mime_base64_decode - lenient base64: junk skipped, "=" ends a quantum */
-int
-mime_base64_decode(struct buf *out, const char *in, size_t len)
-{
-	unsigned int acc = 0, bits = 0;
-	int junk = 0, v;
-	size_t i;
-
-	buf_reserve(out, len / 4 * 3 + 3);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char) in[i];
-
-		if ((v = b64_val(c)) >= 0) {
-			acc = ((acc << 6) | (unsigned int) v) & 0xffffff;
-			bits += 6;
-			if (bits >= 8) {
-				bits -= 8;
-				buf_putc(out, (int) ((acc >> bits) & 0xff));
-			}
-		} else if (c == '=') {
-			acc = bits = 0;
-		} else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-			junk = 1;
-		}
-	}
-	return junk;
-}
-
 /* qp_soft_break - length of "=" [blanks] line-end at in[i], or 0 */
 static size_t
 qp_soft_break(const char *in, size_t len, size_t i)
@@ -787,7 +743,7 @@ mime_part_decode(struct buf *out, const char *msg,
 		return 0;
 	}
 	if (strcmp(part->encoding, "base64") == 0)
-		return mime_base64_decode(out, body, part->body_size);
+		return base64_decode_lenient(out, body, part->body_size);
 	if (strcmp(part->encoding, "quoted-printable") == 0)
 		return mime_qp_decode(out, body, part->body_size);
 	return -1;

@@ -109,9 +109,10 @@
  *	and quoted-printable decoded.  It returns 0, or 1 when junk was
  *	skipped or kept (bad base64 bytes, a "=" that starts no escape),
  *	or -1 for an unknown encoding (nothing appended; IMAP BINARY then
- *	answers UNKNOWN-CTE).  mime_base64_decode() and mime_qp_decode()
- *	are the decoders alone with the same return values.  The output is
- *	never longer than the input.
+ *	answers UNKNOWN-CTE).  mime_qp_decode() is the quoted-printable
+ *	decoder alone with the same return values (base64 is
+ *	base64_decode_lenient() of base64(3h)).  The output is never
+ *	longer than the input.
  * SECURITY
  *	Input is untrusted mail from anyone.  Every loop is bounded by the
  *	input; depth and part count are limited; the parser keeps its own
@@ -194,7 +195,6 @@ const char *mime_part_param(const struct mime_part *part, const char *name);
 
 int	mime_part_decode(struct buf *out, const char *msg,
 			 const struct mime_part *part);
-int	mime_base64_decode(struct buf *out, const char *in, size_t len);
 int	mime_qp_decode(struct buf *out, const char *in, size_t len);
 
 #endif

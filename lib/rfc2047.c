@@ -11,7 +11,7 @@
  *	Parses untrusted mail.  Every scan is bounded by its input; no
  *	byte is looked at more than a constant number of times.
  * SEE ALSO
- *	rfc2047(3h), RFC 2047, RFC 2231, RFC 3629
+ *	rfc2047(3h), utf8(3h), RFC 2047, RFC 2231, RFC 3629
  */
 #include "sys_defs.h"
 
@@ -20,10 +20,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "header.h"
 #include "mem.h"
 #include "rfc2047.h"
+#include "utf8.h"
 
 #define CHARSET_MAX	64	/* longest charset name accepted */
 #define ICONV_CHUNK	1024
@@ -62,41 +64,6 @@ hex_val(unsigned char c)
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
 	return -1;
-}
-
-/* utf8_seq_len - length of the well-formed UTF-8 sequence at p, or 0 */
-static size_t
-utf8_seq_len(const unsigned char *p, size_t left)
-{
-	unsigned char c = p[0];
-	size_t n, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* Second byte limits: no overlongs, surrogates, > U+10FFFF. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (left < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
 }
 
 /* rfc2047_utf8_append - append UTF-8, malformed bytes as U+FFFD */
@@ -222,44 +189,21 @@ rfc2047_to_utf8(struct buf *out, const char *charset, const void *data,
 	return 0;
 }
 
-/* b64_val - value of a base64 digit, or -1 */
-static int
-b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* decode_b - strict base64 of an encoded word; -1 on a bad byte */
+/*
+ * decode_b - the B encoding; -1 on a byte outside the alphabet or an
+ * inner "=" (the scanner leaves no white space in encoded text)
+ */
 static int
 decode_b(struct buf *out, const char *in, size_t len)
 {
-	unsigned int acc = 0, bits = 0;
-	size_t i, start = out->len;
-	int v;
+	size_t start = out->len;
 
 	while (len > 0 && in[len - 1] == '=')
 		len--;
-	for (i = 0; i < len; i++) {
-		if ((v = b64_val((unsigned char) in[i])) < 0) {
-			buf_truncate(out, start);
-			return -1;
-		}
-		acc = (acc << 6) | (unsigned int) v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_putc(out, (int) ((acc >> bits) & 0xff));
-		}
+	if (memchr(in, '=', len) != NULL
+	    || base64_decode_lenient(out, in, len) != 0) {
+		buf_truncate(out, start);
+		return -1;
 	}
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "base64.h"
 #include "buf.h"
 #include "smtpd_parse.h"
 #include "xtext.h"
@@ -263,29 +264,6 @@ parse_bdat(struct smtpd_cmd *cmd, const struct smtpd_parse_opts *opts UNUSED)
 	return 0;
 }
 
-/* base64_valid - RFC 4648 base64 with padding, not empty */
-static bool
-base64_valid(const char *p, size_t len)
-{
-	size_t i, pad = 0;
-	unsigned char c;
-
-	if (len == 0 || len % 4 != 0)
-		return false;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char) p[i];
-		if (c == '=') {
-			pad++;
-		} else if (pad > 0 || !((c >= 'A' && c <= 'Z')
-					|| (c >= 'a' && c <= 'z')
-					|| (c >= '0' && c <= '9')
-					|| c == '+' || c == '/')) {
-			return false;
-		}
-	}
-	return pad <= 2;
-}
-
 /* parse_auth - AUTH mechanism [initial-response] (RFC 4954) */
 static int
 parse_auth(struct smtpd_cmd *cmd, const struct smtpd_parse_opts *opts UNUSED)
@@ -312,7 +290,7 @@ parse_auth(struct smtpd_cmd *cmd, const struct smtpd_parse_opts *opts UNUSED)
 	a->has_resp = true;
 	if (end - p == 1 && *p == '=')
 		return 0;		/* an empty initial response */
-	if (!base64_valid(p, (size_t) (end - p)))
+	if (end == p || !base64_syntax_ok(p, (size_t) (end - p)))
 		return error(cmd, SMTPD_ERR_BASE64, "Invalid base64 data");
 	a->resp = p;
 	a->resp_len = (size_t) (end - p);

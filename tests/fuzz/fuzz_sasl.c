@@ -24,7 +24,9 @@
  *	CHALLENGE has a challenge that decodes to its prompt.  Also, for
  *	the whole input: a base64 round trip gives the bytes back, and a
  *	text that decodes encodes back to itself (one encoding per byte
- *	string).  A failed check aborts.
+ *	string), passes base64_syntax_ok() and decodes the same with the
+ *	lenient decoder, which never writes more than its bound.  A
+ *	failed check aborts.
  * SEE ALSO
  *	sasl(3h), base64(3h), tests/fuzz/corpus/fuzz_sasl/
  */
@@ -109,9 +111,20 @@ base64_checks(const uint8_t *data, size_t size)
 	buf_reset(&dec);
 	if (base64_decode(&dec, (const char *)data, size, SIZE_MAX, 0,
 			  &error) == 0) {
+		CHECK(base64_syntax_ok((const char *)data, size));
 		base64_encode(&again, dec.data, dec.len);
 		CHECK(again.len == size && memcmp(again.data, data, size) == 0);
+		/* What the strict decoder accepts, the lenient one reads
+		 * the same way. */
+		buf_reset(&again);
+		CHECK(base64_decode_lenient(&again, (const char *)data,
+					    size) == 0);
+		CHECK(again.len == dec.len
+		      && memcmp(again.data, dec.data, dec.len) == 0);
 	}
+	buf_reset(&again);
+	(void)base64_decode_lenient(&again, (const char *)data, size);
+	CHECK(again.len <= size / 4 * 3 + 2);
 	buf_reset(&dec);
 	if (base64_decode(&dec, (const char *)data, size, 100,
 			  BASE64_SKIP_SPACE, &error) == 0)

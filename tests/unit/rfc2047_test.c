@@ -20,6 +20,7 @@
 #include "mem.h"
 #include "rfc2047.h"
 #include "test.h"
+#include "utf8.h"
 
 #define S(s)	(s), (sizeof(s) - 1)
 
@@ -183,6 +184,34 @@ test_utf8(void)
 	test_end();
 }
 
+/* test_seq_len - utf8_seq_len() at the edges of RFC 3629's table */
+static void
+test_seq_len(void)
+{
+	static const struct {
+		const char *in;
+		size_t	len;
+		size_t	n;
+	} cases[] = {
+		{S("a"), 1}, {S("\x7f"), 1}, {S("\x80"), 0}, {S("\xc1\xbf"), 0},
+		{S("\xc2\x80"), 2}, {S("\xdf\xbf"), 2}, {S("\xc2"), 0},
+		{S("\xc2\x7f"), 0}, {S("\xe0\x9f\x80"), 0},
+		{S("\xe0\xa0\x80"), 3}, {S("\xed\x9f\xbf"), 3},
+		{S("\xed\xa0\x80"), 0}, {S("\xef\xbf\xbf"), 3},
+		{S("\xe2\x82"), 0}, {S("\xf0\x8f\xbf\xbf"), 0},
+		{S("\xf0\x90\x80\x80"), 4}, {S("\xf4\x8f\xbf\xbf"), 4},
+		{S("\xf4\x90\x80\x80"), 0}, {S("\xf5\x80\x80\x80"), 0},
+		{S("\xf0\x9f\x98"), 0}, {S("\xe2\x82\xacz"), 3},
+	};
+	size_t i;
+
+	test_begin("utf8_seq_len");
+	for (i = 0; i < N_ELEMENTS(cases); i++)
+		test_assert(utf8_seq_len(cases[i].in, cases[i].len)
+			    == cases[i].n);
+	test_end();
+}
+
 /* test_hostile - long and repetitive input stays linear and safe */
 static void
 test_hostile(void)
@@ -323,6 +352,7 @@ main(void)
 	static void (*const tests[])(void) = {
 		test_decode,
 		test_utf8,
+		test_seq_len,
 		test_hostile,
 		test_rfc2231,
 		NULL
