@@ -35,81 +35,45 @@
  *	public/ sockets, nothing else.  The password passes through it
  *	and is wiped after the hand-over.
  * SEE ALSO
- *	imapd(8), login_client(3h), sasl(3h), tls(3h)
+ *	imapd(8), login_half(3h), login_client(3h), sasl(3h), tls(3h)
  */
 #include "sys_defs.h"
 
-#include <limits.h>
-#include <netdb.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
-#include "ev.h"
 #include "log.h"
 #include "login_client.h"
-#include "login_session.h"
-#include "mem.h"
-#include "net.h"
+#include "login_half.h"
 #include "params.h"
 #include "sasl.h"
 #include "stream.h"
-#include "tls.h"
 #include "imapd/imapd.h"
 
 struct login {
+	struct login_half lh;		/* done: LOGOUT, handed over, gave up */
 	struct imapd_io io;
-	struct stream *s;
-	struct tls_conn *tls;
-	char	addr[NET_ADDR_SIZE], port[NI_MAXSERV];
-	char	laddr[NET_ADDR_SIZE], lport[NI_MAXSERV];
-	bool	loopback;
-	unsigned int failures;
-	bool	done;			/* LOGOUT, handed over, gave up */
-	bool	handed_over;
 };
-
-/* handshake_ms - the TLS handshake time limit */
-static int
-handshake_ms(void)
-{
-	return var_imapd_starttls_timeout > INT_MAX / 1000 ? INT_MAX
-	    : (int)var_imapd_starttls_timeout * 1000;
-}
 
 /* start_tls - handshake on the client stream; 0 or -1 */
 static int
 start_tls(struct login *lg)
 {
-	const char *error;
-
-	if (tls_start_server(lg->s, imapd_tls_ctx, handshake_ms(), &lg->tls,
-			     &error) < 0) {
-		log_info("TLS handshake failed from %s: %s", lg->addr, error);
-		lg->tls = NULL;
-		lg->done = true;
+	if (login_half_start_tls(&lg->lh, imapd_tls_ctx,
+				 var_imapd_starttls_timeout) < 0) {
 		lg->io.end = "TLS handshake failed";
 		return -1;
 	}
-	log_info("TLS connection established from %s: %s", lg->addr,
-		 tls_conn_summary(lg->tls));
 	return 0;
-}
-
-/* plaintext_ok - may the client send a password now? */
-static bool
-plaintext_ok(const struct login *lg)
-{
-	return lg->tls != NULL || (lg->loopback && var_auth_plaintext_loopback);
 }
 
 /* capabilities - the list as it stands for this connection */
 static void
 capabilities(const struct login *lg, struct buf *out)
 {
-	imapd_capa_login(out, imapd_tls_ctx != NULL && lg->tls == NULL,
-			 plaintext_ok(lg));
+	imapd_capa_login(out, imapd_tls_ctx != NULL && lg->lh.tls == NULL,
+			 login_half_plaintext_ok(&lg->lh));
 }
 
 /* cmd_capability - "* CAPABILITY ..." */
@@ -131,18 +95,18 @@ cmd_capability(struct login *lg, struct imapd_cmd *cmd)
 static void
 cmd_starttls(struct login *lg, struct imapd_cmd *cmd)
 {
-	if (lg->tls != NULL || imapd_tls_ctx == NULL) {
-		imapd_bad(&lg->io, cmd->tag, lg->tls != NULL
+	if (lg->lh.tls != NULL || imapd_tls_ctx == NULL) {
+		imapd_bad(&lg->io, cmd->tag, lg->lh.tls != NULL
 			  ? "TLS is already active." : "TLS is not available.");
 		return;
 	}
-	if (stream_readable(lg->s) > 0) {
+	if (stream_readable(lg->lh.s) > 0) {
 		/* Plaintext behind STARTTLS could be injected: never run it. */
 		imapd_bye(&lg->io, "pipelined STARTTLS",
 			  "Commands after STARTTLS, closing connection.");
 		log_info("STARTTLS from %s: refusing pipelined plaintext",
-			 lg->addr);
-		lg->done = true;
+			 lg->lh.addr);
+		lg->lh.done = true;
 		return;
 	}
 	imapd_tagged(&lg->io, cmd->tag, "OK Begin TLS negotiation now.");
@@ -154,7 +118,7 @@ cmd_starttls(struct login *lg, struct imapd_cmd *cmd)
 static bool
 refuse_plaintext(struct login *lg, const char *tag)
 {
-	if (plaintext_ok(lg))
+	if (login_half_plaintext_ok(&lg->lh))
 		return false;
 	imapd_tagged(&lg->io, tag, "NO [PRIVACYREQUIRED] Plaintext "
 		     "authentication is not allowed without TLS: use "
@@ -166,18 +130,11 @@ refuse_plaintext(struct login *lg, const char *tag)
 static void
 reply_failure(struct login *lg, const char *tag, const struct login_reply *r)
 {
-	const char *code = r->status == LOGIN_FAIL ? "[AUTHENTICATIONFAILED] "
-	    : "[UNAVAILABLE] ";
-
-	if (r->reason[0] == '[')
-		code = "";
-	imapd_tagged(&lg->io, tag, "NO %s%s", code, r->reason);
-	if (r->status == LOGIN_FAIL
-	    && ++lg->failures >= (unsigned long)var_imapd_auth_failure_limit) {
+	imapd_tagged(&lg->io, tag, "NO %s%s", login_half_code(r,
+		     "[AUTHENTICATIONFAILED] ", "[UNAVAILABLE] "), r->reason);
+	if (login_half_refused(&lg->lh, r, var_imapd_auth_failure_limit))
 		imapd_bye(&lg->io, "too many authentication failures",
 			  "Too many authentication failures.");
-		lg->done = true;
-	}
 }
 
 /* hand_over - the login request; after success, relay or leave */
@@ -187,38 +144,24 @@ hand_over(struct login *lg, const char *tag, const char *user,
 {
 	struct login_request req = {
 		.service = "imap", .user = user, .password = password,
-		.mechanism = mech, .client_address = lg->addr,
-		.client_port = lg->port, .local_address = lg->laddr,
-		.local_port = lg->lport, .tls = lg->tls != NULL,
+		.mechanism = mech,
 	};
 	struct login_reply r;
 	struct login_client *lc;
-	const char *error;
 	struct buf state;
 
-	imapd_flush(&lg->io);
 	buf_init(&state, 64);
 	imapd_state_format(&state, tag, 0);
 	req.state = state.data;
-	if (login_client_start(IMAPD_DAEMON, &req, lg->s, &lc, &r,
-			       &error) < 0) {
-		log_warn("login from %s: session service: %s", lg->addr,
-			 error);
+	if (login_half_ask(&lg->lh, IMAPD_DAEMON, &req, &r, &lc) < 0) {
 		imapd_tagged(&lg->io, tag, "NO [UNAVAILABLE] Temporary login "
 			     "failure, try again later.");
 	} else if (r.status != LOGIN_OK) {
 		reply_failure(lg, tag, &r);
-	} else {
-		lg->done = lg->handed_over = true;
-		if (lc != NULL) {
-			imapd_tagged(&lg->io, tag, "OK [CAPABILITY %s] Logged "
-				     "in.", imapd_capa_session());
-			if (stream_flush(lg->s) == STREAM_OK)
-				login_client_relay(lc, lg->s,
-						   var_imapd_timeout * 1000
-						   + 60000, NULL, NULL);
-			login_client_free(lc);
-		}
+	} else if (lc != NULL) {
+		imapd_tagged(&lg->io, tag, "OK [CAPABILITY %s] Logged in.",
+			     imapd_capa_session());
+		login_half_relay(&lg->lh, lc, var_imapd_timeout);
 	}
 	buf_release(&state);
 }
@@ -266,7 +209,7 @@ sasl_exchange(struct login *lg, struct sasl_session *sasl,
 		imapd_sendf(&lg->io, "+ %s\r\n", r->challenge);
 		ret = imapd_io_line(&lg->io, line, SASL_RESPONSE_MAX, -1);
 		if (ret == 0) {
-			lg->done = true;
+			lg->lh.done = true;
 			return false;
 		}
 		imapd_raw_from_line(&raw, &part, line->data, line->len);
@@ -342,7 +285,7 @@ dispatch(struct login *lg, struct imapd_cmd *cmd)
 	case IMAPD_CMD_LOGOUT:
 		imapd_bye(&lg->io, "LOGOUT", "Logging out.");
 		imapd_tagged(&lg->io, cmd->tag, "OK Logout completed.");
-		lg->done = true;
+		lg->lh.done = true;
 		break;
 	default:
 		imapd_bad(&lg->io, cmd->tag, "Command not valid before login.");
@@ -364,49 +307,20 @@ greeting(struct login *lg)
 	buf_release(&b);
 }
 
-/* login_addresses - the client's and our address */
-static void
-login_addresses(struct login *lg, const char *peer)
-{
-	int fd = stream_fd(lg->s);
-
-	login_sock_addr(fd, true, lg->addr, sizeof(lg->addr), lg->port,
-			sizeof(lg->port));
-	if (strcmp(lg->addr, "unknown") == 0)
-		snprintf(lg->addr, sizeof(lg->addr), "%s", peer);
-	login_sock_addr(fd, false, lg->laddr, sizeof(lg->laddr), lg->lport,
-			sizeof(lg->lport));
-	lg->loopback = login_addr_loopback(lg->addr);
-}
-
 /* imapd_login_serve - one client, up to the hand-over */
 void
 imapd_login_serve(struct stream *s, const char *peer, void *ctx UNUSED)
 {
 	struct login lg;
 	struct imapd_cmd cmd;
-	long long start = ev_now_ms();
 
-	memset(&lg, 0, sizeof(lg));
-	lg.s = s;
-	login_addresses(&lg, peer);
+	login_half_init(&lg.lh, s, peer);
 	imapd_io_init(&lg.io, s, IMAPD_STATE_NOT_AUTH);
 	if (!var_imapd_tls_wrappermode || start_tls(&lg) == 0) {
 		greeting(&lg);
-		while (!lg.done && imapd_io_command(&lg.io, &cmd) > 0)
+		while (!lg.lh.done && imapd_io_command(&lg.io, &cmd) > 0)
 			dispatch(&lg, &cmd);
 	}
-	if (!lg.handed_over)
-		log_info("disconnect: rip=%s, lip=%s%s, reason=%s, "
-			 "auth failures=%u, %lld ms", lg.addr, lg.laddr,
-			 lg.tls != NULL ? ", TLS" : "",
-			 lg.io.end != NULL ? lg.io.end : "closed",
-			 lg.failures, ev_now_ms() - start);
-	if (lg.tls != NULL) {
-		if (stream_flush(s) == STREAM_OK)
-			(void)tls_conn_shutdown(lg.tls, 1000);
-		stream_set_transport(s, NULL, NULL);
-		tls_conn_free(lg.tls);
-	}
+	login_half_finish(&lg.lh, lg.io.end);
 	imapd_io_free(&lg.io);
 }

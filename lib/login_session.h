@@ -59,6 +59,11 @@
  *
  *	login_session_free() closes ls->client when it is not conn.
  *
+ *	login_session_main() runs a session half under the skeleton
+ *	(server_main(), single-request, privileged until the drop above):
+ *	name for logging, serve for each request, nargs the arguments
+ *	the program takes after the skeleton flags.
+ *
  *	Helpers for both halves: login_addr_loopback() tells a loopback
  *	address; login_sock_addr() gives the printable address and port
  *	of either end of a socket; login_sock_nodelay() sets TCP_NODELAY
@@ -111,7 +116,6 @@ int	login_session_accept(struct stream *conn, const char *service,
 			     struct login_session **ls_r);
 void	login_session_free(struct login_session *ls);
 
-/* Is addr a loopback address (127.0.0.0/8, ::1)? */
 /*
  * Run the session half under the skeleton: name for logging, serve for
  * each request, nargs the arguments the program takes after the
@@ -121,6 +125,7 @@ struct stream;
 noreturn void login_session_main(int argc, char **argv, const char *name,
 				 void (*serve)(struct stream *, const char *,
 					       void *), int nargs);
+/* Is addr a loopback address (127.0.0.0/8, ::1)? */
 bool	login_addr_loopback(const char *addr);
 /* TCP_NODELAY on a client socket (errors ignored: not TCP). */
 void	login_sock_nodelay(int fd);

@@ -33,81 +33,43 @@
  *	public/ sockets, nothing else.  The password passes through it
  *	and is wiped after the hand-over.
  * SEE ALSO
- *	pop3d(8), login_client(3h), sasl(3h), tls(3h)
+ *	pop3d(8), login_half(3h), login_client(3h), sasl(3h), tls(3h)
  */
 #include "sys_defs.h"
 
-#include <limits.h>
-#include <netdb.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "buf.h"
-#include "ev.h"
 #include "log.h"
 #include "login_client.h"
+#include "login_half.h"
 #include "login_session.h"
 #include "mem.h"
-#include "net.h"
 #include "params.h"
 #include "sasl.h"
 #include "stream.h"
-#include "tls.h"
 #include "pop3d/pop3d.h"
 
 struct login {
+	struct login_half lh;		/* done: QUIT, handed over, gave up */
 	struct pop3_io io;
-	struct stream *s;
-	struct tls_conn *tls;
-	char	addr[NET_ADDR_SIZE], port[NI_MAXSERV];
-	char	laddr[NET_ADDR_SIZE], lport[NI_MAXSERV];
-	bool	loopback;
 	char	*user;			/* from USER */
-	unsigned int failures;
-	bool	done;			/* QUIT, handed over, gave up */
-	bool	handed_over;
 };
-
-/* handshake_ms - the TLS handshake time limit */
-static int
-handshake_ms(void)
-{
-	return var_pop3d_starttls_timeout > INT_MAX / 1000 ? INT_MAX
-	    : (int)var_pop3d_starttls_timeout * 1000;
-}
 
 /* start_tls - handshake on the client stream; 0 or -1 */
 static int
 start_tls(struct login *lg)
 {
-	const char *error;
-
-	if (tls_start_server(lg->s, pop3d_tls_ctx, handshake_ms(), &lg->tls,
-			     &error) < 0) {
-		log_info("TLS handshake failed from %s: %s", lg->addr, error);
-		lg->tls = NULL;
-		lg->done = true;
-		return -1;
-	}
-	log_info("TLS connection established from %s: %s", lg->addr,
-		 tls_conn_summary(lg->tls));
-	return 0;
-}
-
-/* plaintext_ok - may the client send a password now? */
-static bool
-plaintext_ok(const struct login *lg)
-{
-	return lg->tls != NULL || (lg->loopback && var_auth_plaintext_loopback);
+	return login_half_start_tls(&lg->lh, pop3d_tls_ctx,
+				    var_pop3d_starttls_timeout);
 }
 
 /* refuse_plaintext - answer a login attempt that needs TLS first */
 static bool
 refuse_plaintext(struct login *lg)
 {
-	if (plaintext_ok(lg))
+	if (login_half_plaintext_ok(&lg->lh))
 		return false;
 	pop3_io_error(&lg->io, "[AUTH] TLS required: use STLS before "
 		      "logging in.");
@@ -118,17 +80,18 @@ refuse_plaintext(struct login *lg)
 static void
 cmd_capa(struct login *lg, struct pop3_cmd *cmd UNUSED)
 {
+	bool plaintext = login_half_plaintext_ok(&lg->lh);
 	struct pop3_capa capa = {
-		.user = plaintext_ok(lg),
-		.sasl = plaintext_ok(lg) ? sasl_mechanisms() : NULL,
-		.stls = pop3d_tls_ctx != NULL && lg->tls == NULL,
+		.user = plaintext,
+		.sasl = plaintext ? sasl_mechanisms() : NULL,
+		.stls = pop3d_tls_ctx != NULL && lg->lh.tls == NULL,
 		.implementation = POP3D_IMPLEMENTATION,
 	};
 	struct buf b;
 
 	buf_init(&b, 256);
 	pop3_format_capa(&b, &capa);
-	pop3_send(lg->s, &b);
+	pop3_send(lg->lh.s, &b);
 	buf_release(&b);
 }
 
@@ -136,7 +99,7 @@ cmd_capa(struct login *lg, struct pop3_cmd *cmd UNUSED)
 static void
 cmd_stls(struct login *lg, struct pop3_cmd *cmd UNUSED)
 {
-	if (lg->tls != NULL) {
+	if (lg->lh.tls != NULL) {
 		pop3_io_error(&lg->io, "TLS is already active.");
 		return;
 	}
@@ -144,15 +107,15 @@ cmd_stls(struct login *lg, struct pop3_cmd *cmd UNUSED)
 		pop3_io_error(&lg->io, "STLS is not available.");
 		return;
 	}
-	if (stream_readable(lg->s) > 0) {
+	if (stream_readable(lg->lh.s) > 0) {
 		/* Plaintext behind STLS could be injected: never run it. */
-		pop3_err(lg->s, "Commands after STLS, closing connection.");
+		pop3_err(lg->lh.s, "Commands after STLS, closing connection.");
 		log_info("STLS from %s: refusing pipelined plaintext",
-			 lg->addr);
-		lg->done = true;
+			 lg->lh.addr);
+		lg->lh.done = true;
 		return;
 	}
-	pop3_ok(lg->s, "Begin TLS negotiation now.");
+	pop3_ok(lg->lh.s, "Begin TLS negotiation now.");
 	if (start_tls(lg) < 0)
 		return;
 	/* RFC 2595 section 4: forget what the client said before. */
@@ -164,20 +127,16 @@ cmd_stls(struct login *lg, struct pop3_cmd *cmd UNUSED)
 static void
 reply_failure(struct login *lg, const struct login_reply *r)
 {
-	const char *code = r->status == LOGIN_FAIL ? "[AUTH] " : "[SYS/TEMP] ";
+	const char *code = login_half_code(r, "[AUTH] ", "[SYS/TEMP] ");
 
-	if (r->reason[0] == '[')
-		code = "";
-	if (r->status == LOGIN_FAIL
-	    && ++lg->failures >= (unsigned long)var_pop3d_auth_failure_limit) {
-		pop3_err(lg->s, "%s%s Too many failures, closing connection.",
-			 code, r->reason);
+	if (login_half_refused(&lg->lh, r, var_pop3d_auth_failure_limit)) {
+		pop3_err(lg->lh.s, "%s%s Too many failures, closing "
+			 "connection.", code, r->reason);
 		log_info("disconnect: rip=%s, reason=too many authentication "
-			 "failures (%u)", lg->addr, lg->failures);
-		lg->done = true;
+			 "failures (%u)", lg->lh.addr, lg->lh.failures);
 		return;
 	}
-	pop3_err(lg->s, "%s%s", code, r->reason);
+	pop3_err(lg->lh.s, "%s%s", code, r->reason);
 }
 
 /* hand_over - the login request; after success, relay or leave */
@@ -187,20 +146,13 @@ hand_over(struct login *lg, const char *user, const char *password,
 {
 	struct login_request req = {
 		.service = "pop3", .user = user, .password = password,
-		.mechanism = mech, .client_address = lg->addr,
-		.client_port = lg->port, .local_address = lg->laddr,
-		.local_port = lg->lport, .tls = lg->tls != NULL,
+		.mechanism = mech,
 	};
 	struct login_reply r;
 	struct login_client *lc;
-	const char *error;
 
-	(void)stream_flush(lg->s);
-	if (login_client_start(POP3D_DAEMON, &req, lg->s, &lc, &r,
-			       &error) < 0) {
-		log_warn("login from %s: session service: %s", lg->addr,
-			 error);
-		pop3_err(lg->s, "[SYS/TEMP] Temporary login failure, try "
+	if (login_half_ask(&lg->lh, POP3D_DAEMON, &req, &r, &lc) < 0) {
+		pop3_err(lg->lh.s, "[SYS/TEMP] Temporary login failure, try "
 			 "again later.");
 		return;
 	}
@@ -208,14 +160,10 @@ hand_over(struct login *lg, const char *user, const char *password,
 		reply_failure(lg, &r);
 		return;
 	}
-	lg->done = lg->handed_over = true;
 	if (lc == NULL)
 		return;			/* the session half has it */
-	pop3_ok(lg->s, "Logged in.");
-	if (stream_flush(lg->s) == STREAM_OK)
-		login_client_relay(lc, lg->s, var_pop3d_timeout * 1000 + 60000,
-				   NULL, NULL);
-	login_client_free(lc);
+	pop3_ok(lg->lh.s, "Logged in.");
+	login_half_relay(&lg->lh, lc, var_pop3d_timeout);
 }
 
 /* cmd_user - USER name */
@@ -226,7 +174,7 @@ cmd_user(struct login *lg, struct pop3_cmd *cmd)
 		return;
 	free(lg->user);
 	lg->user = xstrndup(cmd->arg[0], cmd->arg_len[0]);
-	pop3_ok(lg->s, "Send your password.");
+	pop3_ok(lg->lh.s, "Send your password.");
 }
 
 /* cmd_pass - PASS secret, after USER */
@@ -268,7 +216,7 @@ auth_list(struct login *lg)
 		m += strspn(m, " ");
 	}
 	buf_puts(&b, ".\r\n");
-	pop3_send(lg->s, &b);
+	pop3_send(lg->lh.s, &b);
 	buf_release(&b);
 }
 
@@ -277,11 +225,11 @@ static void
 sasl_error_reply(struct login *lg, const struct sasl_reply *r)
 {
 	if (r->error == SASL_ERR_CANCELLED)
-		pop3_err(lg->s, "Authentication cancelled.");
+		pop3_err(lg->lh.s, "Authentication cancelled.");
 	else if (r->error == SASL_ERR_MECH)
 		pop3_io_error(&lg->io, "Unsupported authentication mechanism.");
 	else if (r->error == SASL_ERR_AUTHZID)
-		pop3_err(lg->s, "[AUTH] %s", r->error_text);
+		pop3_err(lg->lh.s, "[AUTH] %s", r->error_text);
 	else
 		pop3_io_error(&lg->io, r->error_text);
 }
@@ -292,9 +240,9 @@ sasl_exchange(struct login *lg, struct sasl_session *sasl,
 	      struct sasl_reply *r)
 {
 	while (r->status == SASL_CHALLENGE) {
-		(void)stream_printf(lg->s, "+ %s\r\n", r->challenge);
+		(void)stream_printf(lg->lh.s, "+ %s\r\n", r->challenge);
 		if (pop3_io_line(&lg->io) == 0) {
-			lg->done = true;
+			lg->lh.done = true;
 			return false;
 		}
 		sasl_step(sasl, lg->io.line.data, lg->io.line.len, r);
@@ -354,9 +302,9 @@ dispatch(struct login *lg, struct pop3_cmd *cmd)
 		pop3_io_error(&lg->io, "[AUTH] APOP is not supported.");
 		break;
 	case POP3_CMD_QUIT:
-		pop3_ok(lg->s, "Bye.");
+		pop3_ok(lg->lh.s, "Bye.");
 		lg->io.end = "QUIT";
-		lg->done = true;
+		lg->lh.done = true;
 		break;
 	default:
 		pop3_io_error(&lg->io, "Unknown command.");
@@ -370,36 +318,17 @@ pop3d_login_serve(struct stream *s, const char *peer, void *ctx UNUSED)
 {
 	struct login lg;
 	struct pop3_cmd cmd;
-	long long start = ev_now_ms();
 
 	memset(&lg, 0, sizeof(lg));
-	lg.s = s;
-	login_sock_addr(stream_fd(s), true, lg.addr, sizeof(lg.addr), lg.port,
-			sizeof(lg.port));
-	if (strcmp(lg.addr, "unknown") == 0)
-		snprintf(lg.addr, sizeof(lg.addr), "%s", peer);
-	login_sock_addr(stream_fd(s), false, lg.laddr, sizeof(lg.laddr),
-			lg.lport, sizeof(lg.lport));
-	lg.loopback = login_addr_loopback(lg.addr);
+	login_half_init(&lg.lh, s, peer);
 	login_sock_nodelay(stream_fd(s));
 	pop3_io_init(&lg.io, s);
 	if (!var_pop3d_tls_wrappermode || start_tls(&lg) == 0) {
 		pop3_ok(s, "%s", var_pop3d_banner);
-		while (!lg.done && pop3_io_command(&lg.io, &cmd) > 0)
+		while (!lg.lh.done && pop3_io_command(&lg.io, &cmd) > 0)
 			dispatch(&lg, &cmd);
 	}
-	if (!lg.handed_over)
-		log_info("disconnect: rip=%s, lip=%s%s, reason=%s, "
-			 "auth failures=%u, %lld ms", lg.addr, lg.laddr,
-			 lg.tls != NULL ? ", TLS" : "",
-			 lg.io.end != NULL ? lg.io.end : "closed",
-			 lg.failures, ev_now_ms() - start);
-	if (lg.tls != NULL) {
-		if (stream_flush(s) == STREAM_OK)
-			(void)tls_conn_shutdown(lg.tls, 1000);
-		stream_set_transport(s, NULL, NULL);
-		tls_conn_free(lg.tls);
-	}
+	login_half_finish(&lg.lh, lg.io.end);
 	free(lg.user);
 	pop3_io_free(&lg.io);
 }
