@@ -49,7 +49,7 @@ CLI_SRC = $(wildcard cli/*.c)
 CLI_PROGS = $(subst _,-,$(notdir $(CLI_SRC:.c=)))
 
 # Tests.
-TEST_LIB_SRC = tests/unit/test.c
+TEST_LIB_SRC = tests/unit/test.c tests/unit/maildir_fixture.c
 TEST_LIB_OBJ = $(TEST_LIB_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/*_test.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)

@@ -22,16 +22,7 @@
 
 #include "buf.h"
 #include "maildir_cache.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* check - stop with a crash when a promise is broken */
-static void
-check(bool ok)
-{
-	if (!ok)
-		__builtin_trap();
-}
+#include "tests/fuzz/fuzz_check.h"
 
 /* fuzz_index - parse, check, format, compare */
 static void
@@ -41,21 +32,21 @@ fuzz_index(const char *data, size_t size, struct buf *out)
 	const char *error;
 
 	if (maildir_cache_index_parse(data, size, &ix, &error) < 0) {
-		check(error != NULL && *error != '\0');
+		fuzz_check(error != NULL && *error != '\0');
 		return;
 	}
 	for (size_t i = 0; i < ix.count; i++) {
 		const struct maildir_cache_entry *e = &ix.entries[i];
 
-		check(e->uid > 0 && (i == 0 || e->uid > e[-1].uid));
-		check(e->len >= MAILDIR_CACHE_REC_MIN
-		      && e->len <= MAILDIR_CACHE_REC_MAX);
-		check(e->off >= MAILDIR_CACHE_DATA_HDR
-		      && e->off + e->len <= ix.data_end);
+		fuzz_check(e->uid > 0 && (i == 0 || e->uid > e[-1].uid));
+		fuzz_check(e->len >= MAILDIR_CACHE_REC_MIN
+			   && e->len <= MAILDIR_CACHE_REC_MAX);
+		fuzz_check(e->off >= MAILDIR_CACHE_DATA_HDR
+			   && e->off + e->len <= ix.data_end);
 	}
 	buf_reset(out);
 	maildir_cache_index_format(&ix, out);
-	check(out->len == size && memcmp(out->data, data, size) == 0);
+	fuzz_check(out->len == size && memcmp(out->data, data, size) == 0);
 	free(ix.entries);
 }
 
@@ -67,19 +58,19 @@ fuzz_rec(const char *data, size_t size, struct buf *out)
 	const char *error;
 
 	if (maildir_cache_rec_parse(data, size, &rec, &error) < 0) {
-		check(error != NULL && *error != '\0');
+		fuzz_check(error != NULL && *error != '\0');
 		return;
 	}
-	check(rec.nfields <= MAILDIR_CACHE_FIELDS_MAX);
-	check(rec.key.base >= data
-	      && rec.key.base + rec.key.base_len <= data + size);
+	fuzz_check(rec.nfields <= MAILDIR_CACHE_FIELDS_MAX);
+	fuzz_check(rec.key.base >= data
+		   && rec.key.base + rec.key.base_len <= data + size);
 	for (size_t i = 0; i < rec.nfields; i++)
-		check(rec.fields[i].data >= data && rec.fields[i].data
-		      + rec.fields[i].len <= data + size);
+		fuzz_check(rec.fields[i].data >= data && rec.fields[i].data
+			   + rec.fields[i].len <= data + size);
 	buf_reset(out);
 	maildir_cache_rec_format(out, rec.uid, &rec.key, rec.vsize, rec.flags,
 				 rec.fields, rec.nfields);
-	check(out->len == size && memcmp(out->data, data, size) == 0);
+	fuzz_check(out->len == size && memcmp(out->data, data, size) == 0);
 }
 
 /* LLVMFuzzerTestOneInput - one input, every parser */

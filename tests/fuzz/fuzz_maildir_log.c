@@ -25,16 +25,7 @@
 #include "buf.h"
 #include "maildir.h"
 #include "mem.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* check - stop with a crash when a promise is broken */
-static void
-check(bool ok)
-{
-	if (!ok)
-		__builtin_trap();
-}
+#include "tests/fuzz/fuzz_check.h"
 
 /* check_tx - the promises of one accepted transaction */
 static void
@@ -42,27 +33,28 @@ check_tx(const struct maildir_logtx *tx, const char *data, size_t used)
 {
 	struct buf out;
 
-	check(tx->uidnext > 0);
+	fuzz_check(tx->uidnext > 0);
 	for (size_t i = 0; i < tx->count; i++) {
 		const struct maildir_msg *m = &tx->msgs[i];
 
-		check(m->uid > 0 && m->uid < tx->uidnext);
-		check(i == 0 || m->uid > tx->msgs[i - 1].uid);
-		check(m->modseq > 0 && m->modseq <= tx->highestmodseq);
-		check(m->base_len + 4 <= strlen(m->name));
+		fuzz_check(m->uid > 0 && m->uid < tx->uidnext);
+		fuzz_check(i == 0 || m->uid > tx->msgs[i - 1].uid);
+		fuzz_check(m->modseq > 0 && m->modseq <= tx->highestmodseq);
+		fuzz_check(m->base_len + 4 <= strlen(m->name));
 		for (size_t r = 0; r < tx->gone_count; r++)
-			check(m->uid < tx->gone[r].first
-			      || m->uid > tx->gone[r].last);
+			fuzz_check(m->uid < tx->gone[r].first
+				   || m->uid > tx->gone[r].last);
 	}
 	for (size_t r = 0; r < tx->gone_count; r++) {
-		check(tx->gone[r].first > 0
-		      && tx->gone[r].first <= tx->gone[r].last
-		      && tx->gone[r].last < tx->uidnext);
-		check(r == 0 || tx->gone[r].first > tx->gone[r - 1].last + 1);
+		fuzz_check(tx->gone[r].first > 0
+			   && tx->gone[r].first <= tx->gone[r].last
+			   && tx->gone[r].last < tx->uidnext);
+		fuzz_check(r == 0
+			   || tx->gone[r].first > tx->gone[r - 1].last + 1);
 	}
 	buf_init(&out, used + 64);
 	maildir_logtx_format(tx, &out);
-	check(out.len == used && memcmp(out.data, data, used) == 0);
+	fuzz_check(out.len == used && memcmp(out.data, data, used) == 0);
 	buf_release(&out);
 }
 
@@ -79,11 +71,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 1) {
 		struct buf hdr;
 
-		check(used <= size && base.uidvalidity != 0
-		      && base.uidnext != 0);
+		fuzz_check(used <= size && base.uidvalidity != 0
+			   && base.uidnext != 0);
 		buf_init(&hdr, 64);
 		maildir_log_header_format(&base, &hdr);
-		check(hdr.len == used && memcmp(hdr.data, p, used) == 0);
+		fuzz_check(hdr.len == used && memcmp(hdr.data, p, used) == 0);
 		buf_release(&hdr);
 		pos = used;
 	}
@@ -95,10 +87,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = maildir_logtx_parse(p + pos, size - pos, &tx, &used,
 					&error);
 		if (r < 0)
-			check(error != NULL && *error != '\0');
+			fuzz_check(error != NULL && *error != '\0');
 		if (r != 1)
 			break;
-		check(used > 0 && used <= size - pos);
+		fuzz_check(used > 0 && used <= size - pos);
 		check_tx(&tx, p + pos, used);
 		maildir_logtx_free(&tx);
 		pos += used;

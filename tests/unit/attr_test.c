@@ -35,26 +35,6 @@
 #define NAME64	"a_0_z_9_name_of_64_bytes_" \
 		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
-/* expect_abort - does fn(ctx) abort (log_panic) in a child process? */
-static bool
-expect_abort(void (*fn)(void *), void *ctx)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	if ((pid = fork()) < 0)
-		return false;
-	if (pid == 0) {
-		test_log_capture();
-		fn(ctx);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-}
-
 /* parse_exact - attr_parse() of an exact-size heap copy of data */
 static int
 parse_exact(const void *data, size_t len, const struct attr_limits *limits,
@@ -736,24 +716,24 @@ test_misuse(void)
 
 	test_begin("attr misuse panics");
 	memset(long_name, 'a', ATTR_NAME_MAX + 1);
-	test_assert(expect_abort(put_bad_name, ""));
-	test_assert(expect_abort(put_bad_name, "Upper"));
-	test_assert(expect_abort(put_bad_name, "a-b"));
-	test_assert(expect_abort(put_bad_name, long_name));
+	test_assert(test_expect_abort(put_bad_name, ""));
+	test_assert(test_expect_abort(put_bad_name, "Upper"));
+	test_assert(test_expect_abort(put_bad_name, "a-b"));
+	test_assert(test_expect_abort(put_bad_name, long_name));
 	long_name[ATTR_NAME_MAX] = '\0';
-	test_assert(!expect_abort(put_bad_name, long_name));
-	test_assert(expect_abort(scan_bad_spec, dup));
-	test_assert(expect_abort(scan_bad_spec, badname));
-	test_assert(expect_abort(scan_bad_spec, badtype));
+	test_assert(!test_expect_abort(put_bad_name, long_name));
+	test_assert(test_expect_abort(scan_bad_spec, dup));
+	test_assert(test_expect_abort(scan_bad_spec, badname));
+	test_assert(test_expect_abort(scan_bad_spec, badtype));
 	for (size_t i = 0; i <= ATTR_SCAN_MAX; i++) {
 		snprintf(names[i], sizeof(names[i]), "n%zu", i);
 		many[i] = (struct attr_spec) ATTR_SPEC_STR(names[i], &s, 0);
 	}
 	many[ATTR_SCAN_MAX + 1] = (struct attr_spec) ATTR_SPEC_END;
-	test_assert(expect_abort(scan_bad_spec, many));
+	test_assert(test_expect_abort(scan_bad_spec, many));
 	many[ATTR_SCAN_MAX] = (struct attr_spec) ATTR_SPEC_END;
-	test_assert(!expect_abort(scan_bad_spec, many));
-	test_assert(expect_abort(write_unterminated, NULL));
+	test_assert(!test_expect_abort(scan_bad_spec, many));
+	test_assert(test_expect_abort(write_unterminated, NULL));
 	test_end();
 }
 

@@ -11,37 +11,14 @@
  */
 #include "sys_defs.h"
 
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "mem.h"
 #include "test.h"
-
-/* expect_abort - does fn(ctx) abort (log_panic) in a child process? */
-static bool
-expect_abort(void (*fn)(void *), void *ctx)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	if ((pid = fork()) < 0)
-		return false;
-	if (pid == 0) {
-		test_log_capture();
-		fn(ctx);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-}
 
 /* is_sane - the invariants every buffer keeps */
 static bool
@@ -327,8 +304,8 @@ test_reserve(void)
 
 	/* len 3 + extra + 1 overflows for extra >= SIZE_MAX - 3. */
 	for (size_t i = 0; i < N_ELEMENTS(back); i++)
-		test_assert(expect_abort(reserve_overflow, &back[i]));
-	test_assert(expect_abort(append_overflow, NULL));
+		test_assert(test_expect_abort(reserve_overflow, &back[i]));
+	test_assert(test_expect_abort(append_overflow, NULL));
 	test_end();
 }
 

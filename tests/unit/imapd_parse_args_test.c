@@ -21,6 +21,7 @@
 #include "mem.h"
 #include "imapd/imapd_parse.h"
 #include "test.h"
+#include "tests/unit/imapd_frame.h"
 
 #define S(s)	(s), (sizeof(s) - 1)
 
@@ -36,25 +37,14 @@ parse_opts(const char *wire, size_t len, unsigned int flags, char sep)
 		.flags = IMAPD_READER_LITERAL_PLUS | IMAPD_READER_BINARY,
 	};
 	struct imapd_parse_opts opts = {.flags = flags, .hier_sep = sep};
-	enum imapd_read_status st;
-	size_t used, pos = 0;
-	char *in = xmalloc(len + 2);
+	const struct imapd_raw_cmd *raw;
 
-	memcpy(in, wire, len);
-	memcpy(in + len, "\r\n", 2);
-	imapd_reader_free(reader);
-	reader = imapd_reader_create(&lim);
-	do {
-		st = imapd_reader_feed(reader, in + pos, len + 2 - pos, &used);
-		pos += used;
-	} while (st == IMAPD_READ_CONTINUE);
-	free(in);
+	raw = imapd_test_frame(&reader, &lim, wire, len, 0);
 	pool_clear(pool);
 	memset(&cmd, 0, sizeof(cmd));
-	if (st != IMAPD_READ_COMMAND || pos != len + 2)
+	if (raw == NULL)
 		return -2;
-	return imapd_parse_command(imapd_reader_command(reader), &opts, pool,
-				   &cmd);
+	return imapd_parse_command(raw, &opts, pool, &cmd);
 }
 
 /* ok - parse and report a failure */

@@ -28,6 +28,7 @@
 #include "mem.h"
 #include "imapd/imapd_parse.h"
 #include "test.h"
+#include "tests/unit/imapd_frame.h"
 
 #define S(s)	(s), (sizeof(s) - 1)
 
@@ -713,47 +714,22 @@ static const struct line_case line_cases[] = {
 static struct imapd_reader *reader;
 static struct pool *pool;
 
-/* frame - frame wire + CRLF, fed in two pieces split at k (0: one) */
-static const struct imapd_raw_cmd *
-frame(const char *wire, size_t len, size_t k)
-{
-	struct imapd_reader_limits lim = {
-		.flags = IMAPD_READER_LITERAL_PLUS | IMAPD_READER_BINARY,
-	};
-	char *in = xmalloc(len + 2);
-	enum imapd_read_status st = IMAPD_READ_MORE;
-	size_t pos = 0, end, used;
-
-	memcpy(in, wire, len);
-	memcpy(in + len, "\r\n", 2);
-	len += 2;
-	imapd_reader_free(reader);
-	reader = imapd_reader_create(&lim);
-	while (pos < len) {
-		end = k > 0 && pos < k ? k : len;
-		st = imapd_reader_feed(reader, in + pos, end - pos, &used);
-		pos += used;
-		if (st == IMAPD_READ_COMMAND || st == IMAPD_READ_ERROR)
-			break;
-	}
-	free(in);
-	if (st != IMAPD_READ_COMMAND || pos != len)
-		return NULL;
-	return imapd_reader_command(reader);
-}
-
 /* parse - frame and parse a row */
 static int
 parse(const char *wire, size_t len, unsigned int opts, size_t k,
       struct imapd_cmd *cmd)
 {
+	struct imapd_reader_limits lim = {
+		.flags = IMAPD_READER_LITERAL_PLUS | IMAPD_READER_BINARY,
+	};
 	struct imapd_parse_opts po = {
 		.flags = ((opts & O_UTF8) ? IMAPD_PARSE_UTF8 : 0)
 		    | ((opts & O_REV2) ? IMAPD_PARSE_REV2 : 0),
 		.hier_sep = '/',
 	};
-	const struct imapd_raw_cmd *raw = frame(wire, len, k);
+	const struct imapd_raw_cmd *raw;
 
+	raw = imapd_test_frame(&reader, &lim, wire, len, k);
 	pool_clear(pool);
 	if (raw == NULL) {
 		memset(cmd, 0, sizeof(*cmd));

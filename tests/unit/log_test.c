@@ -15,52 +15,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
 #include "test.h"
-
-/* expect_abort - does fn(ctx) abort (log_panic) in a child process? */
-static bool
-expect_abort(void (*fn)(void *), void *ctx)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	if ((pid = fork()) < 0)
-		return false;
-	if (pid == 0) {
-		test_log_capture();
-		fn(ctx);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-}
-
-/* read_file - the whole content of a file, NUL-terminated, in out */
-static void
-read_file(const char *path, struct buf *out)
-{
-	char chunk[4096];
-	ssize_t n;
-	int fd;
-
-	buf_reset(out);
-	if ((fd = open(path, O_RDONLY)) < 0)
-		return;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_append(out, chunk, (size_t)n);
-	close(fd);
-}
 
 /* captured_is - exactly one captured line with this text? */
 static bool
@@ -220,8 +182,8 @@ test_fatal_panic(void)
 	test_assert(!test_expect_fatal(do_nothing, NULL));
 	test_assert(test_log_count(LOG_LEVEL_FATAL) == 1);
 	test_log_release();
-	test_assert(expect_abort(do_panic, NULL));
-	test_assert(!expect_abort(do_nothing, NULL));
+	test_assert(test_expect_abort(do_panic, NULL));
+	test_assert(!test_expect_abort(do_nothing, NULL));
 	test_end();
 }
 
@@ -317,7 +279,7 @@ test_maillog_file(void)
 	log_info("queue %s\tdone", "4Xb2");
 	log_init("test");
 
-	read_file(path, &text);
+	test_read_file(path, &text);
 	nl = strchr(text.data, '\n');
 	test_assert(nl != NULL);
 	if (nl != NULL) {
@@ -347,9 +309,9 @@ test_maillog_file(void)
 	log_init("test");
 	dup2(saved, STDERR_FILENO);
 	close(saved);
-	read_file(errpath, &text);
+	test_read_file(errpath, &text);
 	test_assert_str(text.data, "test: error: both places\n");
-	read_file(path, &text);
+	test_read_file(path, &text);
 	test_assert(strstr(text.data, " mail/test[") != NULL);
 	test_assert(strstr(text.data, "]: error: both places\n") != NULL);
 	buf_release(&text);

@@ -142,22 +142,6 @@ file_path(const struct maildir_folder *f, const char *name)
 	return path;
 }
 
-/* read_whole - a file's bytes */
-static void
-read_whole(const char *path, struct buf *out)
-{
-	char tmp[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	buf_reset(out);
-	test_assert(fd >= 0);
-	while (fd >= 0 && (n = read(fd, tmp, sizeof(tmp))) > 0)
-		buf_append(out, tmp, (size_t)n);
-	if (fd >= 0)
-		close(fd);
-}
-
 /* write_whole - replace a file's bytes (in place, as a user would) */
 static void
 write_whole(const char *path, const char *data, size_t len)
@@ -294,7 +278,7 @@ test_expunged_dropped(void)
 	maildir_cache_close(c, f);
 	buf_init(&path, 0);
 	buf_init(&data, 0);
-	read_whole(file_path(f, MAILDIR_CACHE_INDEX), &data);
+	test_assert(test_read_file(file_path(f, MAILDIR_CACHE_INDEX), &data));
 	test_assert(data.len == MAILDIR_CACHE_INDEX_HDR
 		    + 4 * MAILDIR_CACHE_ENTRY);
 	buf_release(&path);
@@ -313,7 +297,7 @@ flip_all(struct maildir_folder *f, const char *name, bool index)
 
 	buf_init(&orig, 0);
 	buf_init(&copy, 0);
-	read_whole(file_path(f, name), &orig);
+	test_assert(test_read_file(file_path(f, name), &orig));
 	for (size_t off = 0; off <= orig.len; off++) {
 		buf_set(&copy, orig.data, orig.len);
 		if (off < orig.len)
@@ -641,7 +625,7 @@ test_old_version(void)
 	put_all(c, f, "a");
 	maildir_cache_close(c, f);
 	buf_init(&data, 0);
-	read_whole(file_path(f, MAILDIR_CACHE_INDEX), &data);
+	test_assert(test_read_file(file_path(f, MAILDIR_CACHE_INDEX), &data));
 	test_assert(maildir_cache_index_parse(data.data, data.len, &ix,
 					      &error) == 0);
 	free(ix.entries);

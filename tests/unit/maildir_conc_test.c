@@ -31,62 +31,12 @@
 #include "buf.h"
 #include "htable.h"
 #include "maildir.h"
+#include "maildir_fixture.h"
 #include "mem.h"
 #include "test.h"
 
 #define N_PERF		10000
 #define N_CONC		300
-
-/* mkpath - test_tmpdir()/rel, allocated */
-static char *
-mkpath(const char *rel)
-{
-	return xasprintf("%s/%s", test_tmpdir(), rel);
-}
-
-/* new_maildir - a fresh Maildir under the scratch directory */
-static char *
-new_maildir(const char *rel)
-{
-	char *dir = mkpath(rel);
-	const char *error;
-
-	if (maildir_create(dir, &error) < 0) {
-		printf("maildir_create: %s\n", error);
-		exit(2);
-	}
-	return dir;
-}
-
-/* deliver_dated - a delivery into new/ with a given date */
-static void
-deliver_dated(const char *dir, time_t date, const char *text)
-{
-	struct maildir_deliver_opts opts = {0};
-	const char *error;
-
-	opts.date = date;
-	if (maildir_deliver(dir, text, strlen(text), &opts, NULL, &error) < 0) {
-		printf("deliver: %s\n", error);
-		exit(2);
-	}
-}
-
-/* open_sync - open a Maildir by path and sync it */
-static struct maildir_folder *
-open_sync(const char *dir, unsigned int flags)
-{
-	struct maildir_folder *f;
-	const char *error;
-
-	if (maildir_open_path(dir, &f, &error) < 0) {
-		printf("open: %s\n", error);
-		exit(2);
-	}
-	if (maildir_sync(f, flags, &error) < 0)
-		printf("    sync: %s\n", error);
-	return f;
-}
 
 /* msec_since - elapsed milliseconds */
 static double
@@ -132,7 +82,7 @@ mover(const char *dir, int rounds)
 static void
 test_race_mover(void)
 {
-	char *dir = new_maildir("race");
+	char *dir = fixture_maildir("race");
 	struct maildir_folder *f;
 	struct htable *bases;
 	const char *error;
@@ -144,9 +94,9 @@ test_race_mover(void)
 	buf_init(&key, 256);
 	if ((pid = fork()) == 0)
 		mover(dir, 400);
-	f = open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
+	f = fixture_open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
 	for (int i = 0; i < 200; i++) {
-		deliver_dated(dir, 0, "raced\n");
+		fixture_deliver_dated(dir, 0, "raced\n");
 		if (maildir_sync(f, MAILDIR_SYNC_MOVE_NEW, &error) < 0) {
 			printf("    sync: %s\n", error);
 			ok = false;
@@ -226,9 +176,9 @@ write_lock(const char *path, const char *content, time_t age)
 static void
 test_locks(void)
 {
-	char *dir = new_maildir("locks");
+	char *dir = fixture_maildir("locks");
 	char *lock = xasprintf("%s/petrel-uidlist.lock", dir);
-	struct maildir_folder *f = open_sync(dir, 0);
+	struct maildir_folder *f = fixture_open_sync(dir, 0);
 	struct timespec t0;
 	const char *error = "";
 	char host[256], content[300];
@@ -354,8 +304,8 @@ check_log(const char *path, struct htable *final, uint32_t uidvalidity,
 static void
 test_concurrent(void)
 {
-	char *dir = new_maildir("conc");
-	char *log_a = mkpath("conc-a.log"), *log_b = mkpath("conc-b.log");
+	char *dir = fixture_maildir("conc");
+	char *log_a = fixture_path("conc-a.log"), *log_b = fixture_path("conc-b.log");
 	struct maildir_folder *f;
 	struct htable *final = htable_create(0);
 	struct buf key;
@@ -368,7 +318,7 @@ test_concurrent(void)
 	buf_init(&key, 256);
 	if ((pids[0] = fork()) == 0) {
 		for (int i = 0; i < N_CONC; i++) {
-			deliver_dated(dir, 0, "Subject: concurrent\n\nx\n");
+			fixture_deliver_dated(dir, 0, "Subject: concurrent\n\nx\n");
 			if (i % 16 == 0)
 				usleep(1000);
 		}
@@ -382,7 +332,7 @@ test_concurrent(void)
 		test_assert(waitpid(pids[i], &status, 0) == pids[i]);
 		test_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
-	f = open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
+	f = fixture_open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
 	test_assert(f->count == N_CONC);
 	for (size_t i = 0; i < f->count; i++) {
 		buf_set(&key, f->msgs[i].name + 4, f->msgs[i].base_len);
@@ -432,24 +382,6 @@ make_perf_folder(const char *dir)
 	buf_release(&path);
 }
 
-/* age_dirs - set the mtime of new/ and cur/ a minute back */
-static void
-age_dirs(const char *dir)
-{
-	struct timespec ts[2];
-	char *path;
-
-	clock_gettime(CLOCK_REALTIME, &ts[0]);
-	ts[0].tv_sec -= 60;
-	ts[1] = ts[0];
-	path = xasprintf("%s/new", dir);
-	(void)utimensat(AT_FDCWD, path, ts, 0);
-	free(path);
-	path = xasprintf("%s/cur", dir);
-	(void)utimensat(AT_FDCWD, path, ts, 0);
-	free(path);
-}
-
 /* timed_sync - sync and report the time */
 static double
 timed_sync(struct maildir_folder *f, unsigned int flags)
@@ -467,7 +399,7 @@ timed_sync(struct maildir_folder *f, unsigned int flags)
 static void
 test_perf(void)
 {
-	char *dir = new_maildir("perf");
+	char *dir = fixture_maildir("perf");
 	struct maildir_folder *f;
 	struct timespec t0;
 	const char *error;
@@ -485,7 +417,7 @@ test_perf(void)
 	reopen = timed_sync(f, MAILDIR_SYNC_MOVE_NEW);
 	full = timed_sync(f, MAILDIR_SYNC_FULL);
 	test_assert(f->count == N_PERF);
-	age_dirs(dir);
+	fixture_age_dirs(dir);
 	(void)timed_sync(f, 0);
 	idle = timed_sync(f, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

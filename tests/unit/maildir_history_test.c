@@ -24,58 +24,9 @@
 
 #include "buf.h"
 #include "maildir.h"
+#include "maildir_fixture.h"
 #include "mem.h"
 #include "test.h"
-
-/* new_root - a fresh Maildir under the scratch directory */
-static char *
-new_root(const char *rel)
-{
-	char *dir = xasprintf("%s/%s", test_tmpdir(), rel);
-	const char *error;
-
-	if (maildir_create(dir, &error) < 0) {
-		printf("maildir_create: %s\n", error);
-		exit(2);
-	}
-	return dir;
-}
-
-/* fill - n messages delivered into new/ */
-static void
-fill(const char *dir, int n)
-{
-	struct maildir_deliver_opts opts = {0};
-	const char *error;
-	char body[64];
-
-	for (int i = 0; i < n; i++) {
-		int len = snprintf(body, sizeof(body), "Subject: %d\n\n%d\n",
-				   i, i);
-
-		opts.date = 1000 + i;
-		if (maildir_deliver(dir, body, (size_t)len, &opts, NULL,
-				    &error) < 0) {
-			printf("deliver: %s\n", error);
-			exit(2);
-		}
-	}
-}
-
-/* open_sync - open a Maildir by path and sync it */
-static struct maildir_folder *
-open_sync(const char *dir)
-{
-	struct maildir_folder *f;
-	const char *error;
-
-	if (maildir_open_path(dir, &f, &error) < 0
-	    || maildir_sync(f, MAILDIR_SYNC_MOVE_NEW, &error) < 0) {
-		printf("open %s: %s\n", dir, error);
-		exit(2);
-	}
-	return f;
-}
 
 /* vanished_is - maildir_vanished(f, modseq) formatted is want */
 static bool
@@ -227,8 +178,8 @@ test_bad(void)
 static void
 test_new_folder(void)
 {
-	char *dir = new_root("hist-new");
-	struct maildir_folder *f = open_sync(dir);
+	char *dir = fixture_maildir("hist-new");
+	struct maildir_folder *f = fixture_view(dir);
 
 	test_begin("maildir new folder highestmodseq");
 	test_assert(f->count == 0 && f->highestmodseq == 1);
@@ -244,7 +195,7 @@ test_new_folder(void)
 		close(fd);
 		free(path);
 	}
-	f = open_sync(dir);
+	f = fixture_view(dir);
 	test_assert(f->uidvalidity == 7 && f->highestmodseq == 1);
 	maildir_folder_close(f);
 	free(dir);
@@ -255,7 +206,7 @@ test_new_folder(void)
 static void
 test_expunge(void)
 {
-	char *dir = new_root("hist-ops");
+	char *dir = fixture_maildir("hist-ops");
 	char *arch = xasprintf("%s/.Archive", dir);
 	struct maildir_folder *f, *g, *a;
 	const char *error;
@@ -265,9 +216,9 @@ test_expunge(void)
 
 	test_begin("maildir expunge history");
 	buf_init(&path, 256);
-	fill(dir, 8);
+	fixture_fill(dir, 8);
 	test_assert(maildir_folder_create(dir, "Archive", &error) == 0);
-	f = open_sync(dir);
+	f = fixture_view(dir);
 	test_assert(f->count == 8);
 	m0 = f->highestmodseq;
 	test_assert(vanished_is(f, m0, ""));
@@ -285,14 +236,14 @@ test_expunge(void)
 	test_assert(vanished_is(f, m1, "8"));
 	test_assert(vanished_is(f, m0, "2:3,8"));
 	/* A move out is an expunge of the source. */
-	a = open_sync(arch);
+	a = fixture_view(arch);
 	test_assert(maildir_move(f, mv, 1, a, new_uid, &error) == 0);
 	test_assert(new_uid[0] == 1);
 	test_assert(maildir_sync(f, 0, &error) == 0);
 	test_assert(vanished_is(f, m2, "5"));
 	test_assert(vanished_is(a, 0, ""));
 	/* Another process sees it all, and adds its own. */
-	g = open_sync(dir);
+	g = fixture_view(dir);
 	test_assert(g->highestmodseq == f->highestmodseq);
 	test_assert(vanished_is(g, m0, "2:3,5,8"));
 	m3 = g->highestmodseq;
@@ -307,7 +258,7 @@ test_expunge(void)
 	maildir_folder_close(f);
 	maildir_folder_close(a);
 	/* Kept across reopening. */
-	f = open_sync(dir);
+	f = fixture_view(dir);
 	test_assert(vanished_is(f, m0, "2:3,5,7:8"));
 	test_assert(vanished_is(f, m1, "5,7:8"));
 	maildir_folder_close(f);
@@ -321,7 +272,7 @@ test_expunge(void)
 static void
 test_floor(void)
 {
-	char *dir = new_root("hist-floor");
+	char *dir = fixture_maildir("hist-floor");
 	struct maildir_folder *f;
 	const char *error;
 	uint64_t before[7];
@@ -329,8 +280,8 @@ test_floor(void)
 
 	test_begin("maildir history floor");
 	maildir_history_max = 3;
-	fill(dir, 10);
-	f = open_sync(dir);
+	fixture_fill(dir, 10);
+	f = fixture_view(dir);
 	/* Expunge 1, 3, 5, 7, 9 one at a time: five ranges. */
 	for (uint32_t u = 1, k = 0; u <= 9; u += 2, k++) {
 		before[k] = f->highestmodseq;
@@ -345,7 +296,7 @@ test_floor(void)
 	test_assert(vanished_is(f, before[0], "1,3,5,7,9"));
 	test_assert(vanished_is(f, 1, "1,3,5,7,9"));
 	maildir_folder_close(f);
-	f = open_sync(dir);
+	f = fixture_view(dir);
 	test_assert(vanished_is(f, before[2], "5,7,9"));
 	test_assert(vanished_is(f, before[1], "1,3,5,7,9"));
 	maildir_folder_close(f);
@@ -358,7 +309,7 @@ test_floor(void)
 static void
 test_v2_upgrade(void)
 {
-	char *dir = new_root("hist-v2");
+	char *dir = fixture_maildir("hist-v2");
 	char *path = xasprintf("%s/petrel-uidlist", dir);
 	struct maildir_folder *f;
 	struct buf data;
@@ -369,8 +320,8 @@ test_v2_upgrade(void)
 
 	test_begin("maildir history from a v2 list");
 	buf_init(&data, 256);
-	fill(dir, 3);
-	f = open_sync(dir);
+	fixture_fill(dir, 3);
+	f = fixture_view(dir);
 	maildir_folder_close(f);
 	/* Write the same list back as V2 (what older Petrel wrote). */
 	fd = open(path, O_RDONLY);
@@ -394,7 +345,7 @@ test_v2_upgrade(void)
 	fd = open(path, O_WRONLY | O_TRUNC);
 	test_assert(write(fd, data.data, data.len) == (ssize_t)data.len);
 	close(fd);
-	f = open_sync(dir);
+	f = fixture_view(dir);
 	hms = f->highestmodseq;
 	test_assert(f->count == 3 && maildir_history_floor(f) == hms);
 	test_assert(maildir_expunge(f, &uid, 1, &error) == 0);

@@ -32,10 +32,11 @@
 #include "buf.h"
 #include "htable.h"
 #include "maildir.h"
+#include "maildir_fixture.h"
 #include "mem.h"
 #include "test.h"
 
-/* mkpath - test_tmpdir()/rel, allocated */
+/* mkpath - dir/rel, allocated */
 static char *
 mkpath(const char *dir, const char *rel)
 {
@@ -198,39 +199,6 @@ deliver(const char *dir, int i)
 	free(text);
 }
 
-/* age_dirs - set the mtime of new/ and cur/ a minute back */
-static void
-age_dirs(const char *dir)
-{
-	struct timespec ts[2];
-	char *path;
-
-	clock_gettime(CLOCK_REALTIME, &ts[0]);
-	ts[0].tv_sec -= 60;
-	ts[1] = ts[0];
-	path = mkpath(dir, "new");
-	(void)utimensat(AT_FDCWD, path, ts, 0);
-	free(path);
-	path = mkpath(dir, "cur");
-	(void)utimensat(AT_FDCWD, path, ts, 0);
-	free(path);
-}
-
-/* open_sync - a view of dir, synchronised */
-static struct maildir_folder *
-open_sync(const char *dir)
-{
-	struct maildir_folder *f;
-	const char *error;
-
-	if (maildir_open_path(dir, &f, &error) < 0
-	    || maildir_sync(f, MAILDIR_SYNC_MOVE_NEW, &error) < 0) {
-		printf("open/sync %s: %s\n", dir, error);
-		exit(2);
-	}
-	return f;
-}
-
 /* same_view - do two views agree on everything the list holds? */
 static bool
 same_view(const struct maildir_folder *a, const struct maildir_folder *b)
@@ -349,10 +317,10 @@ test_shared(void)
 	test_assert(maildir_create(dir, &error) == 0);
 	for (int i = 0; i < 10; i++)
 		deliver(dir, i);
-	a = open_sync(dir);
+	a = fixture_view(dir);
 	test_assert(a->count == 10);
-	age_dirs(dir);
-	b = open_sync(dir);
+	fixture_age_dirs(dir);
+	b = fixture_view(dir);
 	test_assert(maildir_sync(a, 0, &error) == 0);	/* both see old dirs */
 	list_ino = file_ino(dir, "petrel-uidlist");
 	test_assert(list_ino != 0);
@@ -387,7 +355,7 @@ test_shared(void)
 	test_assert(same_view(a, b));
 
 	/* A fresh view reads the list and the log. */
-	c = open_sync(dir);
+	c = fixture_view(dir);
 	test_assert(same_view(a, c));
 	maildir_folder_close(c);
 
@@ -404,7 +372,7 @@ test_shared(void)
 	test_assert(file_size(dir, "petrel-uidlist.log") < 64 * 1024);
 	test_assert(maildir_sync(a, 0, &error) == 0);
 	test_assert(same_view(a, b));
-	c = open_sync(dir);
+	c = fixture_view(dir);
 	test_assert(same_view(b, c));
 	maildir_folder_close(c);
 	maildir_folder_close(a);
@@ -442,9 +410,9 @@ test_damage(void)
 	test_assert(maildir_create(dir, &error) == 0);
 	for (int i = 0; i < 6; i++)
 		deliver(dir, i);
-	a = open_sync(dir);
-	age_dirs(dir);
-	b = open_sync(dir);
+	a = fixture_view(dir);
+	fixture_age_dirs(dir);
+	b = fixture_view(dir);
 	test_assert(maildir_set_flags(a, a->msgs[0].uid, MAILDIR_MODIFY_ADD,
 				      MAILDIR_FLAG_SEEN, 0, 0, &error) == 0);
 	size = file_size(dir, "petrel-uidlist.log");
@@ -483,7 +451,7 @@ test_damage(void)
 		"C 99 99 20 - - - -\n", a->uidvalidity, a->uidnext,
 		a->highestmodseq + 1);
 	fclose(fp);
-	c = open_sync(dir);
+	c = fixture_view(dir);
 	test_assert(same_view(a, c));
 	test_assert(maildir_set_flags(c, c->msgs[3].uid, MAILDIR_MODIFY_ADD,
 				      MAILDIR_FLAG_SEEN, 0, 0, &error) == 0);
@@ -535,7 +503,7 @@ test_restore(void)
 	test_assert(maildir_create(dir, &error) == 0);
 	for (int i = 0; i < 5; i++)
 		deliver(dir, i);
-	a = open_sync(dir);
+	a = fixture_view(dir);
 	test_assert(maildir_append(a, "Subject: y\n\nz\n", 14, 0, 0, 0, &uid,
 				   &error) == 0);
 	uid = a->msgs[1].uid;
@@ -546,7 +514,7 @@ test_restore(void)
 	copy_tree(dir, copy);
 	test_assert(file_ino(copy, "petrel-uidlist")
 		    != file_ino(dir, "petrel-uidlist"));
-	b = open_sync(copy);
+	b = fixture_view(copy);
 	test_assert(same_view(a, b));
 	test_assert(maildir_msg_by_uid(b, uid) == NULL);
 	/* New mail in the copy gets a UID never handed out before. */
@@ -574,9 +542,9 @@ test_no_dir_read(void)
 	test_assert(maildir_create(dir, &error) == 0);
 	for (int i = 0; i < 4; i++)
 		deliver(dir, i);
-	a = open_sync(dir);
-	age_dirs(dir);
-	b = open_sync(dir);
+	a = fixture_view(dir);
+	fixture_age_dirs(dir);
+	b = fixture_view(dir);
 	test_assert(maildir_sync(a, 0, &error) == 0);
 	/*
 	 * A program outside Petrel renames a file and puts the directory's
@@ -790,7 +758,7 @@ test_stress(void)
 	test_assert(maildir_create(dir, &error) == 0);
 	for (int i = 0; i < 30; i++)
 		deliver(dir, i);
-	f = open_sync(dir);
+	f = fixture_view(dir);
 	maildir_folder_close(f);
 	for (int w = 0; w < STRESS_WORKERS; w++) {
 		outs[w] = xasprintf("%s/stress-%d.out", test_tmpdir(), w);
@@ -823,7 +791,7 @@ test_stress(void)
 	 * none missing or extra.
 	 */
 	test_assert(replay(dir, &list));
-	f = open_sync(dir);
+	f = fixture_view(dir);
 	test_assert(maildir_sync(f, MAILDIR_SYNC_FULL, &error) == 0);
 	same = list.count == f->count && list.uidnext == f->uidnext
 	    && list.highestmodseq == f->highestmodseq;

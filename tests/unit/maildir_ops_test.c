@@ -29,26 +29,13 @@
 
 #include "buf.h"
 #include "maildir.h"
+#include "maildir_fixture.h"
 #include "mem.h"
 #include "test.h"
 
 #define SEEN	MAILDIR_FLAG_SEEN
 #define FLAGGED	MAILDIR_FLAG_FLAGGED
 #define DELETED	MAILDIR_FLAG_TRASHED
-
-/* new_root - a fresh Maildir under the scratch directory */
-static char *
-new_root(const char *rel)
-{
-	char *dir = xasprintf("%s/%s", test_tmpdir(), rel);
-	const char *error;
-
-	if (maildir_create(dir, &error) < 0) {
-		printf("maildir_create: %s\n", error);
-		exit(2);
-	}
-	return dir;
-}
 
 /* open_box - open and sync a folder by name */
 static struct maildir_folder *
@@ -63,25 +50,6 @@ open_box(const char *root, const char *name)
 		exit(2);
 	}
 	return f;
-}
-
-/* fill - n messages delivered to a Maildir, dated 1000, 1001, ... */
-static void
-fill(const char *dir, int n)
-{
-	struct maildir_deliver_opts opts = {0};
-	const char *error;
-	char body[64];
-
-	for (int i = 0; i < n; i++) {
-		int len = snprintf(body, sizeof(body), "Subject: %d\n\n%d\n",
-				   i, i);
-
-		opts.date = 1000 + i;
-		if (maildir_deliver(dir, body, (size_t)len, &opts, NULL,
-				    &error) < 0)
-			exit(2);
-	}
 }
 
 /* file_of - full path of a message */
@@ -122,13 +90,13 @@ content_is(struct maildir_folder *f, uint32_t uid, const char *text)
 static void
 test_set_flags(void)
 {
-	char *root = new_root("flags");
+	char *root = fixture_maildir("flags");
 	struct maildir_folder *f;
 	const char *error;
 	uint64_t hms, m1;
 
 	test_begin("maildir set flags");
-	fill(root, 3);
+	fixture_fill(root, 3);
 	f = open_box(root, "INBOX");
 	hms = f->highestmodseq;
 	test_assert(maildir_set_flags(f, 1, MAILDIR_MODIFY_ADD, SEEN, 0, 0,
@@ -181,13 +149,13 @@ test_set_flags(void)
 static void
 test_keywords_in_names(void)
 {
-	char *root = new_root("kwnames");
+	char *root = fixture_maildir("kwnames");
 	struct maildir_folder *f;
 	const char *error;
 	unsigned int junk, fwd;
 
 	test_begin("maildir keywords in names");
-	fill(root, 1);
+	fixture_fill(root, 1);
 	f = open_box(root, "INBOX");
 	test_assert(maildir_keyword_index(f, "Junk", true, &junk, &error) == 0);
 	test_assert(maildir_keyword_index(f, "$Forwarded", true, &fwd,
@@ -209,7 +177,7 @@ test_keywords_in_names(void)
 static void
 test_expunge(void)
 {
-	char *root = new_root("expunge");
+	char *root = fixture_maildir("expunge");
 	struct maildir_folder *f, *g;
 	const char *error;
 	const uint32_t *gone;
@@ -218,7 +186,7 @@ test_expunge(void)
 	uint64_t hms;
 
 	test_begin("maildir expunge");
-	fill(root, 5);
+	fixture_fill(root, 5);
 	f = open_box(root, "INBOX");
 	g = open_box(root, "INBOX");
 	path2 = xstrdup(file_of(f, 2));
@@ -244,7 +212,7 @@ test_expunge(void)
 static void
 test_copy(void)
 {
-	char *root = new_root("copy");
+	char *root = fixture_maildir("copy");
 	struct maildir_folder *src, *dst;
 	const char *error;
 	uint32_t uids[] = {1, 3, 9, 2}, new_uids[4];
@@ -252,7 +220,7 @@ test_copy(void)
 	struct stat st;
 
 	test_begin("maildir copy");
-	fill(root, 3);
+	fixture_fill(root, 3);
 	test_assert(maildir_folder_create(root, "Archive", &error) == 0);
 	src = open_box(root, "INBOX");
 	dst = open_box(root, "Archive");
@@ -288,7 +256,7 @@ test_copy(void)
 static void
 test_move(void)
 {
-	char *root = new_root("move");
+	char *root = fixture_maildir("move");
 	struct maildir_folder *src, *dst;
 	const char *error;
 	uint32_t uids[] = {2, 3}, new_uids[2];
@@ -296,7 +264,7 @@ test_move(void)
 	struct stat st;
 
 	test_begin("maildir move");
-	fill(root, 3);
+	fixture_fill(root, 3);
 	test_assert(maildir_folder_create(root, "Trash", &error) == 0);
 	src = open_box(root, "INBOX");
 	dst = open_box(root, "Trash");
@@ -328,7 +296,7 @@ static void
 test_append(void)
 {
 	static const char msg[] = "Subject: appended\n\nline\n";
-	char *root = new_root("append");
+	char *root = fixture_maildir("append");
 	struct maildir_folder *f;
 	const char *error;
 	uint32_t uid = 0, uid2 = 0;
@@ -369,12 +337,12 @@ test_append(void)
 static void
 test_inbox_rename(void)
 {
-	char *root = new_root("inboxren");
+	char *root = fixture_maildir("inboxren");
 	struct maildir_folder *f;
 	const char *error;
 
 	test_begin("maildir inbox rename");
-	fill(root, 4);
+	fixture_fill(root, 4);
 	test_assert(maildir_inbox_rename(root, "Old Inbox", &error) == 0);
 	f = open_box(root, "INBOX");
 	test_assert(f->count == 0);
@@ -427,13 +395,13 @@ xdev_child(const char *root)
 static void
 test_cross_device(void)
 {
-	char *root = new_root("xdev");
+	char *root = fixture_maildir("xdev");
 	const char *error;
 	int status;
 	pid_t pid;
 
 	test_begin("maildir copy/move across file systems");
-	fill(root, 2);
+	fixture_fill(root, 2);
 	test_assert(maildir_folder_create(root, "Other", &error) == 0);
 	if ((pid = fork()) == 0)
 		_exit(xdev_child(root));

@@ -30,29 +30,9 @@
 #include "buf.h"
 #include "htable.h"
 #include "maildir.h"
+#include "maildir_fixture.h"
 #include "mem.h"
 #include "test.h"
-
-/* mkpath - test_tmpdir()/rel, allocated */
-static char *
-mkpath(const char *rel)
-{
-	return xasprintf("%s/%s", test_tmpdir(), rel);
-}
-
-/* new_maildir - a fresh Maildir under the scratch directory */
-static char *
-new_maildir(const char *rel)
-{
-	char *dir = mkpath(rel);
-	const char *error;
-
-	if (maildir_create(dir, &error) < 0) {
-		printf("maildir_create: %s\n", error);
-		exit(2);
-	}
-	return dir;
-}
 
 /* put - write a file directly (another MDA, another program) */
 static void
@@ -67,36 +47,6 @@ put(const char *dir, const char *sub, const char *name, const char *text)
 	}
 	close(fd);
 	free(path);
-}
-
-/* deliver_dated - a delivery into new/ with a given date */
-static void
-deliver_dated(const char *dir, time_t date, const char *text)
-{
-	struct maildir_deliver_opts opts = {0};
-	const char *error;
-
-	opts.date = date;
-	if (maildir_deliver(dir, text, strlen(text), &opts, NULL, &error) < 0) {
-		printf("deliver: %s\n", error);
-		exit(2);
-	}
-}
-
-/* open_sync - open a Maildir by path and sync it */
-static struct maildir_folder *
-open_sync(const char *dir, unsigned int flags)
-{
-	struct maildir_folder *f;
-	const char *error;
-
-	if (maildir_open_path(dir, &f, &error) < 0) {
-		printf("open: %s\n", error);
-		exit(2);
-	}
-	if (maildir_sync(f, flags, &error) < 0)
-		printf("    sync: %s\n", error);
-	return f;
 }
 
 /* expunged_has - is uid among the reported expunges? */
@@ -226,15 +176,15 @@ static void
 test_sync_assign(void)
 {
 	static const time_t dates[] = {500, 100, 300, 200, 400};
-	char *dir = new_maildir("assign");
+	char *dir = fixture_maildir("assign");
 	struct maildir_folder *f;
 	uint32_t uidvalidity;
 	bool order = true;
 
 	test_begin("maildir sync assign");
 	for (size_t i = 0; i < N_ELEMENTS(dates); i++)
-		deliver_dated(dir, dates[i], "Subject: x\n\nbody\n");
-	f = open_sync(dir, 0);
+		fixture_deliver_dated(dir, dates[i], "Subject: x\n\nbody\n");
+	f = fixture_open_sync(dir, 0);
 	test_assert(f->count == 5 && f->uidnext == 6 && f->uidvalidity != 0);
 	for (size_t i = 0; i < f->count; i++)
 		order = order && f->msgs[i].uid == i + 1
@@ -245,7 +195,7 @@ test_sync_assign(void)
 	uidvalidity = f->uidvalidity;
 	maildir_folder_close(f);
 
-	f = open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
+	f = fixture_open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
 	test_assert(f->count == 5 && f->uidvalidity == uidvalidity);
 	for (size_t i = 0; i < f->count; i++) {
 		test_assert(!f->msgs[i].in_new);
@@ -263,7 +213,7 @@ test_sync_assign(void)
 static void
 test_uid_never_reused(void)
 {
-	char *dir = new_maildir("reuse");
+	char *dir = fixture_maildir("reuse");
 	struct maildir_folder *f;
 	const char *error;
 	uint32_t gone[] = {5, 3};
@@ -273,14 +223,14 @@ test_uid_never_reused(void)
 	test_begin("maildir uids never reused");
 	buf_init(&path, 256);
 	for (int i = 0; i < 5; i++)
-		deliver_dated(dir, 1000 + i, "m\n");
-	f = open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
+		fixture_deliver_dated(dir, 1000 + i, "m\n");
+	f = fixture_open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
 	hms = f->highestmodseq;
 	test_assert(maildir_expunge(f, gone, 2, &error) == 0);
 	test_assert(f->count == 3 && f->highestmodseq > hms);
 	test_assert(expunged_has(f, 5) && expunged_has(f, 3));
 	maildir_expunged_clear(f);
-	deliver_dated(dir, 900, "older date, still a new UID\n");
+	fixture_deliver_dated(dir, 900, "older date, still a new UID\n");
 	test_assert(maildir_sync(f, MAILDIR_SYNC_MOVE_NEW, &error) == 0);
 	test_assert(f->count == 4 && f->msgs[3].uid == 6 && f->uidnext == 7);
 	/* Expunged behind our back: noticed and reported. */
@@ -291,7 +241,7 @@ test_uid_never_reused(void)
 	test_assert(expunged_has(f, 1) && f->count == 3);
 	test_assert(f->highestmodseq > hms);
 	maildir_folder_close(f);
-	f = open_sync(dir, 0);
+	f = fixture_open_sync(dir, 0);
 	test_assert(f->uidnext == 7 && f->count == 3);
 	test_assert(maildir_msg_by_uid(f, 1) == NULL
 		    && maildir_msg_by_uid(f, 3) == NULL
@@ -306,7 +256,7 @@ test_uid_never_reused(void)
 static void
 test_external_flags(void)
 {
-	char *dir = new_maildir("extflags");
+	char *dir = fixture_maildir("extflags");
 	struct maildir_folder *f, *g;
 	struct maildir_msg *m;
 	const char *error;
@@ -316,10 +266,10 @@ test_external_flags(void)
 	test_begin("maildir external flag change");
 	buf_init(&from, 256);
 	buf_init(&to, 256);
-	deliver_dated(dir, 1000, "a\n");
-	deliver_dated(dir, 1001, "b\n");
-	f = open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
-	g = open_sync(dir, 0);			/* a second session */
+	fixture_deliver_dated(dir, 1000, "a\n");
+	fixture_deliver_dated(dir, 1001, "b\n");
+	f = fixture_open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
+	g = fixture_open_sync(dir, 0);		/* a second session */
 	m = maildir_msg_by_uid(f, 1);
 	modseq = m->modseq;
 	hms = f->highestmodseq;
@@ -346,21 +296,6 @@ test_external_flags(void)
 	test_end();
 }
 
-/* read_file - a whole file into a buffer */
-static void
-read_file(const char *path, struct buf *out)
-{
-	char chunk[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	buf_reset(out);
-	while (fd >= 0 && (n = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_append(out, chunk, (size_t)n);
-	if (fd >= 0)
-		close(fd);
-}
-
 /* corrupt_once - write a broken list; the next sync must rebuild */
 static void
 corrupt_once(const char *dir, const char *list, const char *text,
@@ -376,7 +311,7 @@ corrupt_once(const char *dir, const char *list, const char *text,
 	if (fd >= 0)
 		close(fd);
 	test_log_capture();
-	f = open_sync(dir, 0);
+	f = fixture_open_sync(dir, 0);
 	test_assert(test_log_contains(warning));
 	test_log_release();
 	test_assert(f->uidvalidity > *uidvalidity);
@@ -387,7 +322,7 @@ corrupt_once(const char *dir, const char *list, const char *text,
 	maildir_folder_close(f);
 	/* Written back in good shape: no warning the next time. */
 	test_log_capture();
-	f = open_sync(dir, 0);
+	f = fixture_open_sync(dir, 0);
 	test_assert(test_log_count(LOG_LEVEL_WARN) == 0);
 	test_assert(f->uidvalidity == *uidvalidity);
 	test_log_release();
@@ -398,7 +333,7 @@ corrupt_once(const char *dir, const char *list, const char *text,
 static void
 test_corrupt_rebuild(void)
 {
-	char *dir = new_maildir("corrupt");
+	char *dir = fixture_maildir("corrupt");
 	char *list = xasprintf("%s/petrel-uidlist", dir);
 	struct maildir_folder *f;
 	struct buf good, bad;
@@ -409,22 +344,22 @@ test_corrupt_rebuild(void)
 	buf_init(&good, 1024);
 	buf_init(&bad, 1024);
 	for (int i = 0; i < 4; i++)
-		deliver_dated(dir, 1000 + i, "x\n");
-	f = open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
+		fixture_deliver_dated(dir, 1000 + i, "x\n");
+	f = fixture_open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
 	uv = f->uidvalidity;
 	maildir_folder_close(f);
-	read_file(list, &good);
+	test_read_file(list, &good);
 	corrupt_once(dir, list, "garbage", 7, "corrupt UID list", &uv);
 	corrupt_once(dir, list, good.data, good.len / 2, "corrupt UID list",
 		     &uv);
 	/* Duplicate UIDs: the second line's UID becomes 1. */
-	read_file(list, &good);
+	test_read_file(list, &good);
 	buf_set(&bad, good.data, good.len);
 	nl = strchr(strchr(bad.data, '\n') + 1, '\n') + 1;
 	nl[0] = '1';
 	corrupt_once(dir, list, bad.data, bad.len, "corrupt UID list", &uv);
 	/* Not ascending: swap the first two message lines. */
-	read_file(list, &good);
+	test_read_file(list, &good);
 	{
 		char *l1 = strchr(good.data, '\n') + 1;
 		char *l2 = strchr(l1, '\n') + 1;
@@ -438,7 +373,7 @@ test_corrupt_rebuild(void)
 	}
 	corrupt_once(dir, list, bad.data, bad.len, "corrupt UID list", &uv);
 	/* UIDNEXT not above the last UID. */
-	read_file(list, &good);
+	test_read_file(list, &good);
 	buf_reset(&bad);
 	buf_printf(&bad, "V3 %" PRIu32 " 4 %s", uv,
 		   strchr(strchr(strchr(good.data, ' ') + 1, ' ') + 1, ' ')
@@ -456,7 +391,7 @@ test_corrupt_rebuild(void)
 static void
 test_uidvalidity_recreate(void)
 {
-	char *root = new_maildir("recreate");
+	char *root = fixture_maildir("recreate");
 	struct maildir_folder *f;
 	const char *error;
 	uint32_t uv[3];
@@ -479,7 +414,7 @@ test_uidvalidity_recreate(void)
 static void
 test_size_without_s(void)
 {
-	char *dir = new_maildir("nosize");
+	char *dir = fixture_maildir("nosize");
 	struct maildir_folder *f;
 	const char *error;
 	uint64_t vsize = 0;
@@ -490,7 +425,7 @@ test_size_without_s(void)
 	test_log_capture();
 	put(dir, "new", "bad\x01name", "x");
 	put(dir, "cur", "bad\nname", "x");
-	f = open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
+	f = fixture_open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
 	test_assert(test_log_count(LOG_LEVEL_WARN) == 2);
 	test_assert(test_log_contains("unusable name"));
 	test_assert(maildir_sync(f, MAILDIR_SYNC_FULL, &error) == 0);
@@ -512,7 +447,7 @@ test_size_without_s(void)
 	test_assert(maildir_sync(f, 0, &error) == 0);	/* writes the cache */
 	maildir_folder_close(f);
 	test_log_capture();
-	f = open_sync(dir, 0);
+	f = fixture_open_sync(dir, 0);
 	test_log_release();
 	test_assert(f->count == 2 && f->msgs[0].has_vsize
 		    && f->msgs[0].vsize == 12);
@@ -525,7 +460,7 @@ test_size_without_s(void)
 static void
 test_vanish(void)
 {
-	char *dir = new_maildir("vanish");
+	char *dir = fixture_maildir("vanish");
 	struct maildir_folder *f;
 	const char *error;
 	struct buf from, to;
@@ -534,10 +469,10 @@ test_vanish(void)
 	test_begin("maildir vanishing messages");
 	buf_init(&from, 256);
 	buf_init(&to, 256);
-	deliver_dated(dir, 1000, "one\n");
-	deliver_dated(dir, 1001, "two\n");
-	deliver_dated(dir, 1002, "three\n");
-	f = open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
+	fixture_deliver_dated(dir, 1000, "one\n");
+	fixture_deliver_dated(dir, 1001, "two\n");
+	fixture_deliver_dated(dir, 1002, "three\n");
+	f = fixture_open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
 	/* Renamed by another program: opened anyway, flags merged. */
 	maildir_msg_path(f, maildir_msg_by_uid(f, 1), &from);
 	buf_set(&to, from.data, from.len);
@@ -573,29 +508,11 @@ test_vanish(void)
 	test_end();
 }
 
-/* age_dirs - set the mtime of new/ and cur/ a minute back */
-static void
-age_dirs(const char *dir)
-{
-	struct timespec ts[2];
-	char *path;
-
-	clock_gettime(CLOCK_REALTIME, &ts[0]);
-	ts[0].tv_sec -= 60;
-	ts[1] = ts[0];
-	path = xasprintf("%s/new", dir);
-	(void)utimensat(AT_FDCWD, path, ts, 0);
-	free(path);
-	path = xasprintf("%s/cur", dir);
-	(void)utimensat(AT_FDCWD, path, ts, 0);
-	free(path);
-}
-
 /* test_dir_shortcut - unchanged directories are not read again */
 static void
 test_dir_shortcut(void)
 {
-	char *dir = new_maildir("shortcut");
+	char *dir = fixture_maildir("shortcut");
 	char *lock = xasprintf("%s/petrel-uidlist.lock", dir);
 	struct maildir_folder *f, *g;
 	const char *error;
@@ -604,10 +521,10 @@ test_dir_shortcut(void)
 	test_begin("maildir unchanged directories");
 	buf_init(&from, 256);
 	buf_init(&to, 256);
-	deliver_dated(dir, 1000, "a\n");
-	f = open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
-	g = open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
-	age_dirs(dir);
+	fixture_deliver_dated(dir, 1000, "a\n");
+	f = fixture_open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
+	g = fixture_open_sync(dir, MAILDIR_SYNC_MOVE_NEW);
+	fixture_age_dirs(dir);
 	test_assert(maildir_sync(f, MAILDIR_SYNC_MOVE_NEW, &error) == 0);
 	/* Idle: no lock is taken (a held lock does not get in the way). */
 	test_assert(close(open(lock, O_WRONLY | O_CREAT | O_EXCL, 0600)) == 0);
@@ -617,10 +534,10 @@ test_dir_shortcut(void)
 	maildir_lock_timeout_ms = 10000;
 	test_assert(unlink(lock) == 0);
 	/* Any change is seen: a delivery, another program's rename. */
-	deliver_dated(dir, 1001, "b\n");
+	fixture_deliver_dated(dir, 1001, "b\n");
 	test_assert(maildir_sync(f, MAILDIR_SYNC_MOVE_NEW, &error) == 0
 		    && f->count == 2);
-	age_dirs(dir);
+	fixture_age_dirs(dir);
 	test_assert(maildir_sync(f, 0, &error) == 0);
 	maildir_msg_path(f, maildir_msg_by_uid(f, 1), &from);
 	buf_set(&to, from.data, from.len);

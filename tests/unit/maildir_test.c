@@ -79,23 +79,6 @@ count_files(const char *dir)
 	return n;
 }
 
-/* read_all - a whole file into out */
-static bool
-read_all(const char *path, struct buf *out)
-{
-	char chunk[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	buf_reset(out);
-	if (fd < 0)
-		return false;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_append(out, chunk, (size_t)n);
-	close(fd);
-	return n == 0;
-}
-
 struct name_case {
 	const char *name;
 	size_t	base_len;
@@ -358,7 +341,7 @@ test_deliver(void)
 	test_assert(name != NULL && strncmp(name, "new/", 4) == 0);
 	buf_printf(&want, ",S=%zu,W=%zu", strlen(msg), strlen(msg) + 3);
 	test_assert(name != NULL && strstr(name, want.data) != NULL);
-	test_assert(read_all(path_in("deliver/%s", name), &b)
+	test_assert(test_read_file(path_in("deliver/%s", name), &b)
 		    && strcmp(b.data, msg) == 0);
 	test_assert(stat(path_in("deliver/%s", name), &st) == 0
 		    && (st.st_mode & 0777) == 0600);
@@ -394,7 +377,7 @@ test_deliver_cur(void)
 	}
 	test_assert(name != NULL && strncmp(name, "cur/1000000000.", 15) == 0);
 	test_assert(name != NULL && strstr(name, ":2,FS") != NULL);
-	test_assert(read_all(path_in("deliver/%s", name), &b)
+	test_assert(test_read_file(path_in("deliver/%s", name), &b)
 		    && strcmp(b.data, msg) == 0);
 	test_assert(stat(path_in("deliver/%s", name), &st) == 0
 		    && st.st_mtime == 1000000000);
@@ -627,7 +610,7 @@ test_keywords_folder(void)
 					  &error) < 0);
 	test_assert(strstr(error, "too many keywords") != NULL);
 	maildir_folder_close(f);
-	test_assert(read_all(path_in("kw/petrel-keywords"), &b));
+	test_assert(test_read_file(path_in("kw/petrel-keywords"), &b));
 	test_assert(strncmp(b.data, "K1\na Junk\nb $Forwarded\nc kw2\n", 27)
 		    == 0);
 	test_assert(maildir_open_path(dir, &f, &error) == 0);
@@ -873,7 +856,7 @@ test_subscriptions(void)
 	test_assert(maildir_subscribe(root, "a", true, &error) == 0);
 	test_assert(maildir_subscribe(root, "a/../x", true, &error) < 0);
 	test_assert(maildir_subscribe(root, "x\ny", true, &error) < 0);
-	test_assert(read_all(path_in("subs/petrel-subscriptions"), &b));
+	test_assert(test_read_file(path_in("subs/petrel-subscriptions"), &b));
 	test_assert_str(b.data, "a\nb/c\nINBOX\n");
 	test_assert(maildir_subscribe(root, "a", false, &error) == 0);
 	test_assert(maildir_subscribe(root, "zz", false, &error) == 0);

@@ -11,13 +11,10 @@
  */
 #include "sys_defs.h"
 
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "mem.h"
 #include "test.h"
@@ -33,26 +30,6 @@ const char *
 __asan_default_options(void)
 {
 	return "allocator_may_return_null=1";
-}
-
-/* expect_abort - does fn(ctx) abort (log_panic) in a child process? */
-static bool
-expect_abort(void (*fn)(void *), void *ctx)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	if ((pid = fork()) < 0)
-		return false;
-	if (pid == 0) {
-		test_log_capture();
-		fn(ctx);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
 }
 
 /* test_x_alloc - xmalloc, xcalloc, xrealloc, xreallocarray */
@@ -174,7 +151,7 @@ test_out_of_memory(void)
 		test_assert(test_log_count(LOG_LEVEL_FATAL) == 1);
 		test_log_release();
 	}
-	test_assert(expect_abort(array_overflow, NULL));
+	test_assert(test_expect_abort(array_overflow, NULL));
 	test_end();
 }
 

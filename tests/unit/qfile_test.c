@@ -15,11 +15,9 @@
 #include "sys_defs.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "qfile_sample.h"
@@ -428,26 +426,6 @@ test_writer_errors(void)
 	test_end();
 }
 
-/* expect_panic - does fn(ctx) abort in a child process? */
-static bool
-expect_panic(void (*fn)(void *), void *ctx)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	if ((pid = fork()) < 0)
-		return false;
-	if (pid == 0) {
-		test_log_capture();
-		fn(ctx);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-}
-
 /* misuse - a writer call sequence that is a bug */
 static void
 misuse(void *ctx)
@@ -485,7 +463,7 @@ test_writer_misuse(void)
 {
 	test_begin("writer calls out of order panic");
 	for (int which = 0; which < 5; which++)
-		test_assert(expect_panic(misuse, &which));
+		test_assert(test_expect_abort(misuse, &which));
 	test_end();
 }
 

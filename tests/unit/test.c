@@ -10,9 +10,11 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -158,6 +160,26 @@ test_expect_fatal(void (*fn)(void *), void *ctx)
 	return fatal;
 }
 
+/* test_expect_abort - run fn in a child, report whether it aborted */
+bool
+test_expect_abort(void (*fn)(void *), void *ctx)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		return false;
+	if (pid == 0) {
+		test_log_capture();
+		fn(ctx);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
 /* rm_entry - nftw callback for removing the temporary tree */
 static int
 rm_entry(const char *path, const struct stat *st UNUSED, int flag UNUSED,
@@ -208,6 +230,23 @@ test_write_file(const char *name, const char *content, size_t len)
 	}
 	close(fd);
 	return path;
+}
+
+/* test_read_file - a whole file into out */
+bool
+test_read_file(const char *path, struct buf *out)
+{
+	char chunk[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	buf_reset(out);
+	if (fd < 0)
+		return false;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_append(out, chunk, (size_t)n);
+	close(fd);
+	return n == 0;
 }
 
 /* test_run - run every test, print the summary */

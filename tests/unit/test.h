@@ -33,6 +33,13 @@
  *	log line is kept instead of printed; test_log_contains() asks whether
  *	a captured line contains a string.  test_expect_fatal() runs a
  *	function that should call log_fatal() and reports whether it did.
+ *	test_expect_abort() runs a function that should abort (log_panic(),
+ *	a bug) in a child process, with the child's log captured, and
+ *	reports whether the child died of SIGABRT.
+ *
+ *	Files: test_tmpdir() is a scratch directory removed at exit;
+ *	test_write_file() creates a file in it; test_read_file() reads any
+ *	whole file into a buffer.
  */
 #ifndef PETREL_TEST_H
 #define PETREL_TEST_H
@@ -42,6 +49,8 @@
 #include <string.h>
 
 #include "log.h"
+
+struct buf;
 
 void	test_begin(const char *name);
 void	test_end(void);
@@ -63,9 +72,14 @@ const char *test_log_text(void);	/* all captured lines, one per line */
 /* True when fn() called log_fatal() (the exit is caught). */
 bool	test_expect_fatal(void (*fn)(void *), void *ctx);
 
+/* True when fn() aborted (log_panic) in a forked child. */
+bool	test_expect_abort(void (*fn)(void *), void *ctx);
+
 /* A fresh empty directory for this test program; removed at exit. */
 const char *test_tmpdir(void);
 /* Write a file under test_tmpdir(); returns its full path (static storage). */
 const char *test_write_file(const char *name, const char *content, size_t len);
+/* A whole file into out (reset first); false when it cannot be read. */
+bool	test_read_file(const char *path, struct buf *out);
 
 #endif
