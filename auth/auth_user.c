@@ -46,20 +46,6 @@ struct id_maps {
 
 static struct id_maps uid_maps, gid_maps;
 
-/* fill - set every field of a result */
-static void
-fill(struct auth_result *res, enum auth_status status, const char *user,
-     long uid, long gid, const char *home, const char *reason)
-{
-	auth_result_free(res);
-	res->status = status;
-	res->user = xstrdup(user);
-	res->uid = uid;
-	res->gid = gid;
-	res->home = xstrdup(home);
-	res->reason = xstrdup(reason);
-}
-
 /* open_maps - the tables of virtual_uid_maps or virtual_gid_maps */
 static int
 open_maps(const char *value, struct id_maps *maps, const char **error_r)
@@ -187,7 +173,7 @@ fill_virtual(struct auth_result *res, enum auth_status status,
 	long uid = e->uid >= 0 ? e->uid : map_id(&uid_maps, e->user);
 	long gid = e->gid >= 0 ? e->gid : map_id(&gid_maps, e->user);
 
-	fill(res, status, e->user, uid, gid, e->home, reason);
+	auth_result_set(res, status, e->user, uid, gid, e->home, reason);
 }
 
 /* verify_virtual - check a password against the passwd-file entry */
@@ -202,14 +188,15 @@ verify_virtual(const struct passwd_entry *e, const char *user,
 		fill_virtual(res, AUTH_OK, e, "");
 		break;
 	case 0:
-		fill(res, AUTH_FAIL, user, -1, -1, "", "wrong password");
+		auth_result_set(res, AUTH_FAIL, user, -1, -1, "",
+				"wrong password");
 		break;
 	default:
 		log_warn("%s:%u: user %s: %s", pwf.path, e->line, e->user,
 			 error);
 		dummy_check(password);
-		fill(res, AUTH_FAIL, user, -1, -1, "",
-		     "unusable password hash");
+		auth_result_set(res, AUTH_FAIL, user, -1, -1, "",
+				"unusable password hash");
 		break;
 	}
 }
@@ -315,9 +302,10 @@ check_system(const struct sys_user *su, const char *user,
 		free(hash);
 	}
 	if (status == AUTH_OK)
-		fill(res, status, su->name, su->uid, su->gid, su->home, "");
+		auth_result_set(res, status, su->name, su->uid, su->gid,
+				su->home, "");
 	else
-		fill(res, status, user, -1, -1, "", reason);
+		auth_result_set(res, status, user, -1, -1, "", reason);
 }
 
 /* auth_user_verify - check a user's password */
@@ -330,17 +318,18 @@ auth_user_verify(const char *user, const char *password,
 	int found;
 
 	if ((found = find_virtual(user, &e)) < 0) {
-		fill(res, AUTH_TEMPFAIL, user, -1, -1, "",
-		     "cannot read the passwd-file");
+		auth_result_set(res, AUTH_TEMPFAIL, user, -1, -1, "",
+				"cannot read the passwd-file");
 	} else if (found > 0) {
 		verify_virtual(e, user, password, res);
 	} else if (strchr(user, '@') != NULL
 		   || (found = sys_user_get(user, &su)) == 0) {
 		dummy_check(password);
-		fill(res, AUTH_FAIL, user, -1, -1, "", "unknown user");
+		auth_result_set(res, AUTH_FAIL, user, -1, -1, "",
+				"unknown user");
 	} else if (found < 0) {
-		fill(res, AUTH_TEMPFAIL, user, -1, -1, "",
-		     "cannot read the system user database");
+		auth_result_set(res, AUTH_TEMPFAIL, user, -1, -1, "",
+				"cannot read the system user database");
 	} else {
 		check_system(&su, user, password, res);
 	}
@@ -356,18 +345,20 @@ auth_user_lookup(const char *user, struct auth_result *res)
 	int found;
 
 	if ((found = find_virtual(user, &e)) < 0)
-		fill(res, AUTH_TEMPFAIL, user, -1, -1, "",
-		     "cannot read the passwd-file");
+		auth_result_set(res, AUTH_TEMPFAIL, user, -1, -1, "",
+				"cannot read the passwd-file");
 	else if (found > 0)
 		fill_virtual(res, AUTH_OK, e, "");
 	else if (strchr(user, '@') != NULL
 		 || (found = sys_user_get(user, &su)) == 0)
-		fill(res, AUTH_FAIL, user, -1, -1, "", "unknown user");
+		auth_result_set(res, AUTH_FAIL, user, -1, -1, "",
+				"unknown user");
 	else if (found < 0)
-		fill(res, AUTH_TEMPFAIL, user, -1, -1, "",
-		     "cannot read the system user database");
+		auth_result_set(res, AUTH_TEMPFAIL, user, -1, -1, "",
+				"cannot read the system user database");
 	else
-		fill(res, AUTH_OK, su.name, su.uid, su.gid, su.home, "");
+		auth_result_set(res, AUTH_OK, su.name, su.uid, su.gid,
+				su.home, "");
 	sys_user_free(&su);
 }
 

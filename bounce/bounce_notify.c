@@ -34,6 +34,7 @@
 #include "bounce.h"
 #include "buf.h"
 #include "cleanup_client.h"
+#include "date_local.h"
 #include "dsn.h"
 #include "log.h"
 #include "mem.h"
@@ -79,17 +80,6 @@ qualify(struct pool *pool, const char *addr)
 	if (addr[0] == '\0' || strchr(addr, '@') != NULL)
 		return addr;
 	return pool_printf(pool, "%s@%s", addr, var_myorigin);
-}
-
-/* local_zone - minutes east of UTC at time t */
-static int
-local_zone(time_t t)
-{
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL)
-		return 0;
-	return (int)(tm.tm_gmtoff / 60);
 }
 
 /* retry_until - when qmgr gives up on a delayed message; 0: unknown */
@@ -243,7 +233,7 @@ build(struct bounce_job *job, struct bounce_reply *reply)
 	}
 	m.content = job->content.data;
 	m.content_len = job->content.len;
-	p.tz = local_zone(p.now);
+	p.tz = date_local_zone(p.now);
 	p.unique = pool_printf(job->pool, "%s%ldx%u", job->id,
 			       (long)getpid(), ++counter);
 	if (dsn_build(&job->msg, &p, &m, job->rcpts, job->n, &error) < 0) {

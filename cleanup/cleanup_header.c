@@ -98,20 +98,34 @@ finish(struct cleanup_hdr *h, enum header_end end, bool line_is_body)
 	return h->state = CLEANUP_HDR_DONE;
 }
 
+/*
+ * ends_section - does h->line (len bytes without its line end) end the
+ * section, as a blank line or as the first line of the body?
+ */
+static bool
+ends_section(struct cleanup_hdr *h, size_t len)
+{
+	enum header_line kind = line_kind(h, h->line.data, len);
+
+	if (kind == HEADER_LINE_BLANK)
+		(void)finish(h, HEADER_END_BLANK, false);
+	else if (kind == HEADER_LINE_BAD)
+		(void)finish(h, HEADER_END_BAD_LINE, true);
+	else
+		return false;
+	return true;
+}
+
 /* take_line - a complete line (LF included) is in h->line */
 static enum cleanup_hdr_state
 take_line(struct cleanup_hdr *h)
 {
 	size_t len = h->line.len - 1;		/* without the LF */
-	enum header_line kind;
 
 	if (len > 0 && h->line.data[len - 1] == '\r')
 		len--;
-	kind = line_kind(h, h->line.data, len);
-	if (kind == HEADER_LINE_BLANK)
-		return finish(h, HEADER_END_BLANK, false);
-	if (kind == HEADER_LINE_BAD)
-		return finish(h, HEADER_END_BAD_LINE, true);
+	if (ends_section(h, len))
+		return h->state;
 	if (h->text.len + len + 1 > h->limit)
 		return h->state = CLEANUP_HDR_TOO_BIG;
 	h->seen_field = true;
@@ -161,7 +175,6 @@ cleanup_hdr_feed(struct cleanup_hdr *h, const char *data, size_t len,
 enum cleanup_hdr_state
 cleanup_hdr_eof(struct cleanup_hdr *h)
 {
-	enum header_line kind;
 	size_t len = h->line.len;
 
 	if (h->state != CLEANUP_HDR_MORE)
@@ -170,11 +183,8 @@ cleanup_hdr_eof(struct cleanup_hdr *h)
 		return finish(h, HEADER_END_EOF, false);
 	if (h->line.data[len - 1] == '\r')
 		len--;
-	kind = line_kind(h, h->line.data, len);
-	if (kind == HEADER_LINE_BLANK)
-		return finish(h, HEADER_END_BLANK, false);
-	if (kind == HEADER_LINE_BAD)
-		return finish(h, HEADER_END_BAD_LINE, true);
+	if (ends_section(h, len))
+		return h->state;
 	buf_putc(&h->line, '\n');
 	if (take_line(h) == CLEANUP_HDR_TOO_BIG)
 		return h->state;

@@ -46,6 +46,7 @@
 #include "attr.h"
 #include "cleanup/cleanup.h"
 #include "cleanup_proto.h"
+#include "date_local.h"
 #include "log.h"
 #include "master_proto.h"
 #include "net.h"
@@ -123,17 +124,6 @@ write_body(struct cleanup_state *st, const char *data, size_t len)
 	write_content(st, st->out.data, st->out.len);
 }
 
-/* local_zone - minutes east of UTC at time t */
-static int
-local_zone(time_t t)
-{
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL)
-		return 0;
-	return (int)(tm.tm_gmtoff / 60);
-}
-
 /* header_done - the header section is complete: check, add, write */
 static void
 header_done(struct cleanup_state *st)
@@ -158,7 +148,7 @@ header_done(struct cleanup_state *st)
 		cleanup_hdr_info_release(&info);
 		return;
 	}
-	ctx.tz = local_zone(ctx.when);
+	ctx.tz = date_local_zone(ctx.when);
 	buf_init(&added, 512);
 	cleanup_hdr_add(&info, &ctx, &added, &st->message_id);
 	write_content(st, h->text.data, h->text.len);

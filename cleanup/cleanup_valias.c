@@ -57,7 +57,7 @@
  *	address from the client becomes a lookup key only; every result
  *	is checked before it reaches the queue file writer.
  * SEE ALSO
- *	cleanup(8), main.cf(5) (virtual_alias_maps), dict(3h)
+ *	cleanup(8), main.cf(5) (virtual_alias_maps), dict(3h), maps(3h)
  */
 #include "sys_defs.h"
 
@@ -71,6 +71,7 @@
 #include "conf.h"
 #include "dict.h"
 #include "log.h"
+#include "maps.h"
 #include "mem.h"
 #include "params.h"
 #include "qfile.h"
@@ -102,71 +103,39 @@ struct expansion {
 static struct cleanup_valias *valias;
 static char *valias_open_error;
 
-/* is_separator - what separates list items outside braces */
-static bool
-is_separator(int c)
-{
-	return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'
-	    || c == '\f' || c == '\v';
-}
-
-/* table_item_len - length of a table item; braces protect separators */
-static size_t
-table_item_len(const char *s)
-{
-	size_t len, depth = 0;
-
-	for (len = 0; s[len] != '\0'; len++) {
-		if (s[len] == '{')
-			depth++;
-		else if (s[len] == '}' && depth > 0)
-			depth--;
-		else if (depth == 0 && is_separator((unsigned char) s[len]))
-			break;
-	}
-	return len;
-}
-
 /* cleanup_valias_open - the tables of a virtual_alias_maps value */
 struct cleanup_valias *
 cleanup_valias_open(const char *maps, const char **error_r)
 {
 	static struct buf error;
 	struct cleanup_valias *va = xcalloc(1, sizeof(*va));
+	size_t n, i;
+	char  **specs = maps_split(maps, &n);
 	const char *why;
 	struct dict *d;
-	char   *spec;
-	size_t len;
 
 	if (error.data == NULL)
 		buf_init(&error, 0);
-	for (maps = maps ? maps : "";; maps += len) {
-		while (*maps != '\0' && is_separator((unsigned char) *maps))
-			maps++;
-		if (*maps == '\0')
-			return va;
-		len = table_item_len(maps);
-		spec = xstrndup(maps, len);
-		d = strchr(spec, ':') ? dict_open(spec, 0, &why) : NULL;
+	va->maps = xcalloc(n + 1, sizeof(*va->maps));
+	va->partial = xcalloc(n + 1, sizeof(*va->partial));
+	for (i = 0; i < n; i++) {
+		d = strchr(specs[i], ':') ? dict_open(specs[i], 0, &why) : NULL;
 		if (d == NULL) {
 			buf_reset(&error);
 			buf_printf(&error, "virtual_alias_maps: %s",
-				   strchr(spec, ':') ? why
+				   strchr(specs[i], ':') ? why
 				   : "not a table (use type:name)");
-			free(spec);
+			argv_free(specs);
 			cleanup_valias_close(va);
 			*error_r = error.data;
 			return NULL;
 		}
-		va->maps = xreallocarray(va->maps, va->n + 1, sizeof(*va->maps));
-		va->partial = xreallocarray(va->partial, va->n + 1,
-					    sizeof(*va->partial));
 		va->maps[va->n] = d;
-		va->partial[va->n] = strncmp(spec, "regexp:", 7) != 0
-		    && strncmp(spec, "static:", 7) != 0;
+		va->partial[va->n] = maps_partial_keys(specs[i]);
 		va->n++;
-		free(spec);
 	}
+	argv_free(specs);
+	return va;
 }
 
 /* cleanup_valias_close - close the tables (NULL is allowed) */
@@ -268,7 +237,8 @@ item_len(const char *s)
 			quoted = !quoted;
 		else if (s[len] == '\\' && quoted && s[len + 1] != '\0')
 			len++;
-		else if (!quoted && is_separator((unsigned char) s[len]))
+		else if (!quoted
+			 && maps_is_separator((unsigned char) s[len]))
 			break;
 	}
 	return len;
@@ -283,7 +253,8 @@ split_value(struct expansion *ex, const char *value, size_t *n_r)
 	size_t n = 0, len, i;
 
 	for (;;) {
-		while (*value != '\0' && is_separator((unsigned char) *value))
+		while (*value != '\0'
+		       && maps_is_separator((unsigned char) *value))
 			value++;
 		if (*value == '\0')
 			break;

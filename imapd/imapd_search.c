@@ -131,7 +131,7 @@ static bool
 set_has(const struct imapd_seqset *set, uint32_t n, uint32_t star,
 	const struct imapd_search_opts *opts, uint32_t uid)
 {
-	uint32_t lo, hi, t;
+	struct imapd_seqrange r;
 	size_t i;
 
 	if (set == NULL)
@@ -142,16 +142,8 @@ set_has(const struct imapd_seqset *set, uint32_t n, uint32_t star,
 	if (set->normal)
 		return imapd_seqset_contains(set, n);
 	for (i = 0; i < set->count; i++) {
-		lo = set->ranges[i].lo == IMAPD_SEQ_STAR ? star
-			: set->ranges[i].lo;
-		hi = set->ranges[i].hi == IMAPD_SEQ_STAR ? star
-			: set->ranges[i].hi;
-		if (lo > hi) {
-			t = lo;
-			lo = hi;
-			hi = t;
-		}
-		if (n >= lo && n <= hi && n != 0)
+		r = imapd_seqset_range(set, i, star);
+		if (n >= r.lo && n <= r.hi && n != 0)
 			return true;
 	}
 	return false;

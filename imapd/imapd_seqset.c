@@ -141,15 +141,33 @@ seq_cmp(const void *a, const void *b)
 	return 0;
 }
 
+/* imapd_seqset_range - range i with "*" replaced by star, low:high */
+struct imapd_seqrange
+imapd_seqset_range(const struct imapd_seqset *set, size_t i, uint32_t star)
+{
+	struct imapd_seqrange r = set->ranges[i];
+	uint32_t t;
+
+	if (r.lo == IMAPD_SEQ_STAR)
+		r.lo = star;
+	if (r.hi == IMAPD_SEQ_STAR)
+		r.hi = star;
+	if (r.lo > r.hi) {
+		t = r.lo;
+		r.lo = r.hi;
+		r.hi = t;
+	}
+	return r;
+}
+
 /* imapd_seqset_resolve - normalized copy with "*" replaced by star */
 struct imapd_seqset *
 imapd_seqset_resolve(const struct imapd_seqset *set, uint32_t star,
 		     struct pool *pool)
 {
 	struct imapd_seqset *res = pool_alloc(pool, sizeof(*res));
-	struct imapd_seqrange *r;
+	struct imapd_seqrange one, *r;
 	size_t i, n = 0;
-	uint32_t lo, hi, t;
 
 	res->ranges = pool_alloc(pool, (set->count ? set->count : 1)
 				 * sizeof(struct imapd_seqrange));
@@ -157,20 +175,10 @@ imapd_seqset_resolve(const struct imapd_seqset *set, uint32_t star,
 	res->star = set->star;
 	res->normal = true;
 	for (i = 0; i < set->count; i++) {
-		lo = set->ranges[i].lo == IMAPD_SEQ_STAR ? star
-		    : set->ranges[i].lo;
-		hi = set->ranges[i].hi == IMAPD_SEQ_STAR ? star
-		    : set->ranges[i].hi;
-		if (lo > hi) {
-			t = lo;
-			lo = hi;
-			hi = t;
-		}
-		if (lo == 0)
+		one = imapd_seqset_range(set, i, star);
+		if (one.lo == 0)
 			continue;	/* "*" of an empty mailbox */
-		res->ranges[n].lo = lo;
-		res->ranges[n].hi = hi;
-		n++;
+		res->ranges[n++] = one;
 	}
 	qsort(res->ranges, n, sizeof(struct imapd_seqrange), seq_cmp);
 	res->count = 0;

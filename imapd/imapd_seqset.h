@@ -11,6 +11,7 @@
  *			       pool, &set, &error) < 0)
  *		... BAD error ...
  *	res = imapd_seqset_resolve(set, messages, pool);
+ *	struct imapd_seqrange r = imapd_seqset_range(set, i, messages);
  *	if (imapd_seqset_contains(res, 5)) ...
  *
  *	struct imapd_seqset_iter it;
@@ -45,6 +46,10 @@
  *	(RFC 3501: "*" in an empty mailbox) checks set->star.
  *	"$" is left to the caller: it keeps set->saved and unions the
  *	saved result itself.
+ *
+ *	imapd_seqset_range() gives range i (< set->count) of a set as
+ *	resolve sees it: "*" replaced by star, low:high; a bound may be 0
+ *	(a "*" with star 0), which no message number matches.
  *
  *	imapd_seqset_contains() is a binary search on a normalized set
  *	(a linear scan, "*" taken as the largest possible number, on one
@@ -103,6 +108,8 @@ int	imapd_seqset_parse(const char *s, size_t len, unsigned int flags,
 			   const char **error_r);
 struct imapd_seqset *imapd_seqset_resolve(const struct imapd_seqset *set,
 					  uint32_t star, struct pool *pool);
+struct imapd_seqrange imapd_seqset_range(const struct imapd_seqset *set,
+					 size_t i, uint32_t star);
 bool	imapd_seqset_contains(const struct imapd_seqset *set, uint32_t n);
 uint64_t imapd_seqset_count(const struct imapd_seqset *set);
 

@@ -10,9 +10,9 @@
  *	the ev(3) loop and parses the reply with attr_parse().  Both
  *	check the reply with the same strict attr_scan() spec.
  *
- *	auth_status_name(), auth_status_parse() and auth_reply_encode()
- *	are shared with auth(8), so that the two ends spell the protocol
- *	the same way.
+ *	auth_status_name(), auth_status_parse(), auth_reply_encode()
+ *	and auth_result_set() are shared with auth(8), so that the two
+ *	ends spell the protocol and fill in results the same way.
  * SECURITY
  *	Runs in smtpd, imapd and pop3d, unprivileged.  The request holds
  *	a password: its buffer is wiped as soon as it is sent or given
@@ -153,11 +153,11 @@ auth_reply_encode(struct buf *out, const struct auth_result *res)
 	attr_put_end(out);
 }
 
-/* result_set - fill in a result (strings are copied) */
-static void
-result_set(struct auth_result *res, enum auth_status status,
-	   const char *user, long uid, long gid, const char *home,
-	   const char *reason)
+/* auth_result_set - fill in a result (strings are copied) */
+void
+auth_result_set(struct auth_result *res, enum auth_status status,
+		const char *user, long uid, long gid, const char *home,
+		const char *reason)
 {
 	char *old_user = res->user, *old_home = res->home;
 	char *old_reason = res->reason;
@@ -211,7 +211,7 @@ parse_reply(const struct attr_list *list, struct auth_result *res,
 		*error_r = set_error("bad status in the auth service's reply");
 		return -1;
 	}
-	result_set(res, st, user, uid, gid, home, reason);
+	auth_result_set(res, st, user, uid, gid, home, reason);
 	return 0;
 }
 
@@ -234,7 +234,7 @@ static enum auth_status
 tempfail(struct auth_result *res, const char *user, const char *error,
 	 const char **error_r)
 {
-	result_set(res, AUTH_TEMPFAIL, user, -1, -1, "", error);
+	auth_result_set(res, AUTH_TEMPFAIL, user, -1, -1, "", error);
 	*error_r = res->reason;
 	return AUTH_TEMPFAIL;
 }

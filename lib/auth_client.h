@@ -19,6 +19,8 @@
  *
  *	auth_client_lookup(address, &res, &error);	(no password check)
  *
+ *	auth_result_set(&res, AUTH_FAIL, user, -1, -1, "", "unknown user");
+ *
  *	Event-driven callers (SERVER_MULTI daemons) use the asynchronous
  *	form, which returns at once and calls back from the event loop:
  *
@@ -69,6 +71,11 @@
  *	valid only during the callback.  auth_client_cancel() abandons a
  *	request whose callback has not run yet; the handle is invalid
  *	after the callback or the cancel.
+ *
+ *	auth_result_set() fills in every field of a result with copies
+ *	of the strings given, then frees the strings res held (so res
+ *	must be zeroed or filled in before, and the new values may be
+ *	its old ones); auth(8) uses it for the results it sends.
  * PROTOCOL
  *	One attribute list (attr(3h)) per request and per reply over a
  *	stream connection; attributes are exactly these, and either side
@@ -168,5 +175,8 @@ void	auth_client_cancel(struct auth_client_req *req);
 const char *auth_status_name(enum auth_status status);
 int	auth_status_parse(const char *text, enum auth_status *status_r);
 void	auth_reply_encode(struct buf *out, const struct auth_result *res);
+void	auth_result_set(struct auth_result *res, enum auth_status status,
+			const char *user, long uid, long gid,
+			const char *home, const char *reason);
 
 #endif

@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fd_write.h"
 #include "mem.h"
 #include "passwd_file.h"
 
@@ -250,23 +251,6 @@ edit_text(struct edit *ed, const struct buf *old, struct buf *out,
 	return 0;
 }
 
-/* write_all - write a whole buffer */
-static int
-write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* sync_dir - fsync the directory that holds path */
 static int
 sync_dir(const char *path)
@@ -301,7 +285,7 @@ text_file_replace(const char *path, const struct buf *text,
 	}
 	if ((geteuid() == 0 && fchown(fd, st->st_uid, st->st_gid) < 0)
 	    || fchmod(fd, st->st_mode & 07777) < 0
-	    || write_all(fd, text->data, text->len) < 0 || fsync(fd) < 0) {
+	    || fd_write_all(fd, text->data, text->len) < 0 || fsync(fd) < 0) {
 		*error_r = set_error("write %s: %m", tmp);
 		close(fd);
 		(void)unlink(tmp);

@@ -36,7 +36,7 @@
  *	checked here (an agent that cannot use one fails that
  *	recipient); next hops from main.cf and from transport_maps are.
  * SEE ALSO
- *	resolve(3h), dict(3h), qmgr(8), main.cf(5)
+ *	resolve(3h), maps(3h), dict(3h), qmgr(8), main.cf(5)
  */
 #include "sys_defs.h"
 
@@ -51,6 +51,7 @@
 #include "cidr.h"
 #include "conf.h"
 #include "dict.h"
+#include "maps.h"
 #include "mem.h"
 #include "params.h"
 #include "resolve.h"
@@ -377,44 +378,6 @@ resolve_result_free(struct resolve_result *res)
 	res->transport = res->nexthop = res->address = NULL;
 }
 
-/* is_separator - what separates list items outside braces */
-static bool
-is_separator(int c)
-{
-	return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'
-	    || c == '\f' || c == '\v';
-}
-
-/* list_split - items of a list; braces keep "inline:{a=b, c=d}" whole */
-static char **
-list_split(const char *text, size_t *n_r)
-{
-	size_t n = 0, len, depth;
-	char  **argv = xcalloc(strlen(text) / 2 + 2, sizeof(*argv));
-
-	/* At most one item per two bytes ("a,b,c"), plus the NULL. */
-	for (;;) {
-		while (*text != '\0' && is_separator((unsigned char) *text))
-			text++;
-		if (*text == '\0')
-			break;
-		for (len = 0, depth = 0; text[len] != '\0'; len++) {
-			if (text[len] == '{')
-				depth++;
-			else if (text[len] == '}' && depth > 0)
-				depth--;
-			else if (depth == 0 && is_separator((unsigned char)
-							    text[len]))
-				break;
-		}
-		argv[n++] = xstrndup(text, len);
-		text += len;
-	}
-	argv[n] = NULL;
-	*n_r = n;
-	return argv;
-}
-
 /* open_table - open a table once per resolver */
 static struct rv_table *
 open_table(struct resolver *rv, const char *spec, const char **error_r)
@@ -431,8 +394,7 @@ open_table(struct resolver *rv, const char *spec, const char **error_r)
 	t = xcalloc(1, sizeof(*t));
 	t->spec = xstrdup(spec);
 	t->dict = d;
-	t->partial = strncmp(spec, "regexp:", 7) != 0
-	    && strncmp(spec, "static:", 7) != 0;
+	t->partial = maps_partial_keys(spec);
 	rv->tables = xreallocarray(rv->tables, rv->n_tables + 1,
 				  sizeof(*rv->tables));
 	rv->tables[rv->n_tables++] = t;
@@ -453,8 +415,8 @@ static int
 parse_domains(struct resolver *rv, const char *param, const char *text,
 	      bool subdomains, struct rv_domains *list, struct buf *errors)
 {
-	size_t n, i, len;
-	char  **argv = list_split(text ? text : "", &n);
+	size_t n, i;
+	char  **argv = maps_split(text, &n);
 	struct rv_table *t;
 	const char *why;
 	int ret = 0;
@@ -476,10 +438,7 @@ parse_domains(struct resolver *rv, const char *param, const char *text,
 			} else
 				list->tables[list->n_tables++] = t;
 		} else {
-			lowercase(argv[i]);
-			len = strlen(argv[i]);
-			if (len > 1 && argv[i][len - 1] == '.')
-				argv[i][len - 1] = '\0';
+			maps_domain_name(argv[i]);
 			list->names[list->n_names++] = argv[i];
 			argv[i] = NULL;
 		}
@@ -508,7 +467,7 @@ parse_transport_maps(struct resolver *rv, const char *text,
 		     struct buf *errors)
 {
 	size_t n, i;
-	char  **argv = list_split(text ? text : "", &n);
+	char  **argv = maps_split(text, &n);
 	struct rv_table *t;
 	const char *why;
 	int ret = 0;
@@ -547,7 +506,7 @@ static void
 parse_ifaces(struct resolver *rv, const char *text)
 {
 	size_t n, i;
-	char  **argv = list_split(text ? text : "", &n);
+	char  **argv = maps_split(text, &n);
 
 	for (i = 0; i < n; i++) {
 		if (strcasecmp(argv[i], "all") == 0
@@ -676,19 +635,6 @@ set_error(struct resolver *rv, const char **error_r, const char *fmt, ...)
 	return -1;
 }
 
-/* name_match - a domain against one name of a list */
-static bool
-name_match(const char *name, const char *domain, bool subdomains)
-{
-	size_t nlen = strlen(name), dlen = strlen(domain);
-
-	if (name[0] != '.' && strcmp(name, domain) == 0)
-		return true;
-	if (nlen == 0 || dlen <= nlen || strcmp(domain + dlen - nlen, name))
-		return false;
-	return name[0] == '.' || (subdomains && domain[dlen - nlen - 1] == '.');
-}
-
 /* table_parents - ".parent" and "parent" keys; 1, 0 or -1 */
 static int
 table_parents(struct rv_table *t, const char *domain, const char **error_r)
@@ -716,7 +662,8 @@ domains_match(struct resolver *rv, const struct rv_domains *list,
 	int ret;
 
 	for (i = 0; i < list->n_names; i++)
-		if (name_match(list->names[i], domain, list->subdomains))
+		if (maps_domain_match(list->names[i], domain,
+				      list->subdomains))
 			return 1;
 	for (i = 0; i < list->n_tables; i++) {
 		ret = dict_lookup(list->tables[i]->dict, domain, &value, &why);
@@ -784,10 +731,10 @@ classify(struct resolver *rv, const char *domain, enum resolve_class *c_r,
 	return 0;
 }
 
-/* maps_find - the first table with key; 1, 0 or -1 (error set) */
+/* find_key - the first transport_maps table with key; 1, 0 or -1 */
 static int
-maps_find(struct resolver *rv, bool partial_only, const char **value_r,
-	  const char **spec_r, const char **error_r)
+find_key(struct resolver *rv, bool partial_only, const char **value_r,
+	 const char **spec_r, const char **error_r)
 {
 	const char *why;
 	size_t i;
@@ -827,30 +774,30 @@ transport_find(struct resolver *rv, const char *local, size_t local_len,
 	buf_set(&rv->key, local, local_len);
 	if (*domain != '\0')
 		buf_printf(&rv->key, "@%s", domain);
-	if ((ret = maps_find(rv, false, value_r, spec_r, error_r)) != 0)
+	if ((ret = find_key(rv, false, value_r, spec_r, error_r)) != 0)
 		return ret;
 	if (ext > 0 && ext < local_len) {
 		buf_set(&rv->key, local, ext);
 		if (*domain != '\0')
 			buf_printf(&rv->key, "@%s", domain);
-		if ((ret = maps_find(rv, true, value_r, spec_r, error_r)) != 0)
+		if ((ret = find_key(rv, true, value_r, spec_r, error_r)) != 0)
 			return ret;
 	}
 	if (*domain != '\0') {
 		buf_sets(&rv->key, domain);
-		if ((ret = maps_find(rv, true, value_r, spec_r, error_r)) != 0)
+		if ((ret = find_key(rv, true, value_r, spec_r, error_r)) != 0)
 			return ret;
 		for (dot = strchr(domain + 1, '.');
 		     domain[0] != '[' && dot != NULL && dot[1] != '\0';
 		     dot = strchr(dot + 1, '.')) {
 			buf_sets(&rv->key, dot);
-			if ((ret = maps_find(rv, true, value_r, spec_r,
-					     error_r)) != 0)
+			if ((ret = find_key(rv, true, value_r, spec_r,
+					    error_r)) != 0)
 				return ret;
 		}
 	}
 	buf_sets(&rv->key, "*");
-	return maps_find(rv, true, value_r, spec_r, error_r);
+	return find_key(rv, true, value_r, spec_r, error_r);
 }
 
 /* apply_map - override transport and/or next hop from a table value */

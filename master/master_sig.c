@@ -46,27 +46,12 @@
 #include "buf.h"
 #include "conf.h"
 #include "ev.h"
+#include "fd_write.h"
 #include "log.h"
 #include "master.h"
 #include "params.h"
 
 #define CHECK_OUTPUT_MAX	(1024 * 1024)	/* reload error bytes */
-
-/* write_all - the check child's report */
-static void
-write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		data += n;
-		len -= (size_t)n;
-	}
-}
 
 /* check_child - in the child: load everything, report, exit */
 static noreturn void
@@ -78,7 +63,7 @@ check_child(int fd)
 
 	buf_init(&errors, 256);
 	status = master_load_config(&cf, &errors);
-	write_all(fd, errors.data, errors.len);
+	(void)fd_write_all(fd, errors.data, errors.len);
 	_exit(status < 0 ? 1 : 0);
 }
 

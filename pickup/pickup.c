@@ -60,12 +60,14 @@
 #include "buf.h"
 #include "cleanup_client.h"
 #include "date.h"
+#include "date_local.h"
 #include "ev.h"
 #include "log.h"
 #include "maildrop.h"
 #include "mem.h"
 #include "params.h"
 #include "queue.h"
+#include "queue_temp.h"
 #include "rec.h"
 #include "server.h"
 
@@ -166,12 +168,10 @@ static void
 received(struct buf *out, const struct drop *d, const char *queue_id)
 {
 	time_t now = time(NULL);
-	struct tm tm;
 
 	buf_printf(out, "Received: by %s (Petrel, from userid %ld)\n"
 		   "\tid %s; ", var_myhostname, d->uid, queue_id);
-	date_format_rfc5322(out, now, localtime_r(&now, &tm) != NULL
-			    ? (int)(tm.tm_gmtoff / 60) : 0);
+	date_format_rfc5322(out, now, date_local_zone(now));
 	buf_putc(out, '\n');
 }
 
@@ -313,21 +313,6 @@ pickup_file(int dir_fd, const char *name)
 	return result;
 }
 
-/* writer_gone - has the process named in "t.PID.N" exited? */
-static bool
-writer_gone(const char *name)
-{
-	char *end;
-	long pid;
-
-	errno = 0;
-	pid = strtol(name + 2, &end, 10);
-	if (errno != 0 || end == name + 2 || *end != '.' || pid <= 0)
-		return false;
-	/* EPERM: alive (another user's petrel-drop); ESRCH: gone. */
-	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
-}
-
 /* sweep_temp - remove a petrel-drop temporary file left by a crash */
 static void
 sweep_temp(int dir_fd, const char *name)
@@ -336,7 +321,7 @@ sweep_temp(int dir_fd, const char *name)
 
 	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
-	if (time(NULL) - st.st_mtime <= TEMP_MAX_AGE && !writer_gone(name))
+	if (!queue_temp_stale(name, &st, time(NULL), TEMP_MAX_AGE))
 		return;
 	if (unlinkat(dir_fd, name, 0) == 0)
 		log_warn("%s/%s: removed a temporary file of a petrel-drop "

@@ -53,6 +53,7 @@
 #include "mem.h"
 #include "params.h"
 #include "queue.h"
+#include "queue_temp.h"
 
 #include "qmgr.h"
 
@@ -89,20 +90,6 @@ ids_free(struct id_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* writer_gone - has the process named in "t.PID.N" exited? */
-static bool
-writer_gone(const char *name)
-{
-	char   *end;
-	long	pid;
-
-	errno = 0;
-	pid = strtol(name + 2, &end, 10);
-	if (errno != 0 || end == name + 2 || *end != '.' || pid <= 0)
-		return false;
-	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
-}
-
 /* sweep_temp - remove a temporary file whose writer is dead */
 static void
 sweep_temp(int dir_fd, const char *queue, const char *name)
@@ -113,7 +100,7 @@ sweep_temp(int dir_fd, const char *queue, const char *name)
 	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0
 	    || !S_ISREG(st.st_mode))
 		return;
-	if (now - st.st_mtime <= var_daemon_timeout && !writer_gone(name))
+	if (!queue_temp_stale(name, &st, now, var_daemon_timeout))
 		return;
 	if (unlinkat(dir_fd, name, 0) == 0)
 		log_warn("%s/%s: removed a temporary file left by a cleanup "

@@ -181,7 +181,6 @@ const char *check_object(const struct check_ctx *cx, enum check_stage what);
 
 /* smtpd_check_parse.c */
 const struct restriction_def *check_find_restriction(const char *name);
-char  **check_split(const char *text, size_t *n_r);
 int	check_parse_list(struct smtpd_check *chk, const char *param,
 			 const char *text, bool allow_tables,
 			 struct restriction_list *list, struct buf *errors);

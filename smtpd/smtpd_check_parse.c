@@ -8,9 +8,9 @@
  *	which restrictions exist: {name, handler, flags}.  A new
  *	restriction is one row and one handler.
  *
- *	check_split() splits a list on commas and white space, except
- *	inside braces, so that "check_client_access inline:{a=OK, b=OK}"
- *	keeps its table whole.
+ *	Lists are split with maps_split(): on commas and white space,
+ *	except inside braces, so that "check_client_access
+ *	inline:{a=OK, b=OK}" keeps its table whole.
  *
  *	check_parse_list() turns a list into restrictions.  A restriction
  *	with CHECK_F_TABLE takes the next item as its table, which is
@@ -29,7 +29,7 @@
  *	check_parse_domains() reads mydestination-style lists: domain
  *	names (a leading "." matches subdomains only) and tables.
  * SEE ALSO
- *	smtpd_check_impl(3h), dict(3h), access(5)
+ *	smtpd_check_impl(3h), maps(3h), dict(3h), access(5)
  */
 #include "sys_defs.h"
 
@@ -43,6 +43,7 @@
 #include "conf.h"
 #include "dict.h"
 #include "log.h"
+#include "maps.h"
 #include "mem.h"
 #include "smtpd/smtpd_check_impl.h"
 
@@ -105,57 +106,6 @@ check_find_restriction(const char *name)
 	return NULL;
 }
 
-/* is_separator - what separates list items outside braces */
-static bool
-is_separator(int c)
-{
-	return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'
-	    || c == '\f' || c == '\v';
-}
-
-/* item_len - length of the item at s; braces protect separators */
-static size_t
-item_len(const char *s)
-{
-	size_t len, depth = 0;
-
-	for (len = 0; s[len] != '\0'; len++) {
-		if (s[len] == '{')
-			depth++;
-		else if (s[len] == '}' && depth > 0)
-			depth--;
-		else if (depth == 0 && is_separator((unsigned char) s[len]))
-			break;
-	}
-	return len;
-}
-
-/* check_split - split a list into items; free with argv_free() */
-char  **
-check_split(const char *text, size_t *n_r)
-{
-	size_t n = 0, cap = 8, len;
-	char  **argv = xcalloc(cap, sizeof(*argv));
-
-	for (;;) {
-		while (*text != '\0' && is_separator((unsigned char) *text))
-			text++;
-		if (*text == '\0')
-			break;
-		len = item_len(text);
-		if (n + 1 == cap) {
-			if (size_mul(cap, 2, &cap) < 0)
-				log_panic("check_split: too many items");
-			argv = xreallocarray(argv, cap, sizeof(*argv));
-		}
-		argv[n++] = xstrndup(text, len);
-		text += len;
-	}
-	argv[n] = NULL;
-	*n_r = n;
-	return argv;
-}
-
 /* index_path - the file behind a file-based table, or false */
 static bool
 index_path(const char *spec, struct buf *path)
@@ -201,8 +151,7 @@ new_table(struct smtpd_check *chk, const char *spec, struct dict *d)
 
 	t->spec = xstrdup(spec);
 	t->dict = d;
-	t->partial = strncmp(spec, "regexp:", 7) != 0
-	    && strncmp(spec, "static:", 7) != 0;
+	t->partial = maps_partial_keys(spec);
 	chk->tables = xreallocarray(chk->tables, chk->n_tables + 1,
 				    sizeof(*chk->tables));
 	chk->tables[chk->n_tables++] = t;
@@ -291,7 +240,7 @@ check_parse_list(struct smtpd_check *chk, const char *param,
 		 struct restriction_list *list, struct buf *errors)
 {
 	size_t n, i, before = errors->len;
-	char  **argv = check_split(text, &n);
+	char  **argv = maps_split(text, &n);
 	const struct restriction_def *def;
 	struct check_table *t;
 
@@ -326,15 +275,6 @@ check_free_list(struct restriction_list *list)
 	list->n = 0;
 }
 
-/* lowercase - ASCII lowercase in place */
-static void
-lowercase(char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char) (*s + 'a' - 'A');
-}
-
 /* add_domain_table - a table item of a domain list */
 static void
 add_domain_table(struct smtpd_check *chk, struct domain_list *list,
@@ -356,8 +296,8 @@ check_parse_domains(struct smtpd_check *chk, const char *param,
 		    const char *text, bool subdomains,
 		    struct domain_list *list, struct buf *errors)
 {
-	size_t n, i, len;
-	char  **argv = check_split(text, &n);
+	size_t n, i;
+	char  **argv = maps_split(text, &n);
 
 	memset(list, 0, sizeof(*list));
 	list->param = param;
@@ -372,10 +312,7 @@ check_parse_domains(struct smtpd_check *chk, const char *param,
 			   && argv[i][0] != '[') {
 			add_domain_table(chk, list, argv[i], errors);
 		} else {
-			lowercase(argv[i]);
-			len = strlen(argv[i]);
-			if (len > 1 && argv[i][len - 1] == '.')
-				argv[i][len - 1] = '\0';
+			maps_domain_name(argv[i]);
 			list->names[list->n_names++] = argv[i];
 			argv[i] = xstrdup("");
 		}
@@ -403,7 +340,7 @@ check_parse_tables(struct smtpd_check *chk, const char *param,
 		   struct table_list *list, struct buf *errors)
 {
 	size_t n, i;
-	char  **argv = check_split(text, &n);
+	char  **argv = maps_split(text, &n);
 	struct check_table *t;
 
 	list->param = param;

@@ -43,6 +43,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "maps.h"
 #include "mem.h"
 #include "smtpd/smtpd_check_impl.h"
 
@@ -131,19 +132,6 @@ lookup_parents(struct check_table *t, const char *domain,
 	return 0;
 }
 
-/* name_match - a domain against one name of a list */
-static bool
-name_match(const char *name, const char *domain, bool subdomains)
-{
-	size_t nlen = strlen(name), dlen = strlen(domain);
-
-	if (name[0] != '.' && strcmp(name, domain) == 0)
-		return true;
-	if (nlen == 0 || dlen <= nlen || strcmp(domain + dlen - nlen, name))
-		return false;
-	return name[0] == '.' || (subdomains && domain[dlen - nlen - 1] == '.');
-}
-
 /* check_domain_match - 1 listed, 0 not, -1 lookup error (reply set) */
 int
 check_domain_match(struct check_ctx *cx, enum check_stage what,
@@ -154,7 +142,8 @@ check_domain_match(struct check_ctx *cx, enum check_stage what,
 	int ret;
 
 	for (i = 0; i < list->n_names; i++)
-		if (name_match(list->names[i], domain, list->subdomains))
+		if (maps_domain_match(list->names[i], domain,
+				      list->subdomains))
 			return 1;
 	for (i = 0; i < list->n_tables; i++) {
 		ret = check_table_lookup(list->tables[i], domain, &value,

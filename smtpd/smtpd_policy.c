@@ -135,10 +135,13 @@ smtpd_policy_client(const struct smtpd_policy_state *in,
 	return client_stage(&st, r);
 }
 
-/* smtpd_policy_helo - the HELO list alone (HELO, EHLO) */
-int
-smtpd_policy_helo(const struct smtpd_policy_state *in,
-		  struct smtpd_policy_result *r)
+/* one_stage - one restriction list alone; object: the value checked */
+static int
+one_stage(const struct smtpd_policy_state *in,
+	  int (*check) (struct smtpd_check *, struct smtpd_check_state *,
+			struct smtpd_reply *),
+	  const char *stage, const char *object,
+	  struct smtpd_policy_result *r)
 {
 	struct smtpd_check_state st;
 	struct smtpd_reply reply;
@@ -147,9 +150,17 @@ smtpd_policy_helo(const struct smtpd_policy_state *in,
 	memset(r, 0, sizeof(*r));
 	memset(&reply, 0, sizeof(reply));
 	check_state(in, &st);
-	if ((ret = smtpd_check_helo(policy, &st, &reply)) == 0)
+	if ((ret = check(policy, &st, &reply)) == 0)
 		return 0;
-	return convert(ret, &reply, "helo", in->helo, r);
+	return convert(ret, &reply, stage, object, r);
+}
+
+/* smtpd_policy_helo - the HELO list alone (HELO, EHLO) */
+int
+smtpd_policy_helo(const struct smtpd_policy_state *in,
+		  struct smtpd_policy_result *r)
+{
+	return one_stage(in, smtpd_check_helo, "helo", in->helo, r);
 }
 
 /* smtpd_policy_sender - the sender list alone (MAIL) */
@@ -157,16 +168,7 @@ int
 smtpd_policy_sender(const struct smtpd_policy_state *in,
 		    struct smtpd_policy_result *r)
 {
-	struct smtpd_check_state st;
-	struct smtpd_reply reply;
-	int ret;
-
-	memset(r, 0, sizeof(*r));
-	memset(&reply, 0, sizeof(reply));
-	check_state(in, &st);
-	if ((ret = smtpd_check_sender(policy, &st, &reply)) == 0)
-		return 0;
-	return convert(ret, &reply, "sender", in->sender, r);
+	return one_stage(in, smtpd_check_sender, "sender", in->sender, r);
 }
 
 /* smtpd_policy_rcpt - every restriction list, as of RCPT time */

@@ -190,6 +190,32 @@ test_unresolved(void)
 	test_end();
 }
 
+/* test_range - one range as resolve sees it */
+static void
+test_range(void)
+{
+	struct pool *pool = pool_create();
+	struct imapd_seqset *set;
+	struct imapd_seqrange r;
+	const char *error;
+
+	test_begin("seqset range with star");
+	test_assert(imapd_seqset_parse("9:4,*:3,2,*", 11, 0, pool, &set,
+				       &error) == 0 && set->count == 4);
+	r = imapd_seqset_range(set, 0, 7);
+	test_assert(r.lo == 4 && r.hi == 9);
+	r = imapd_seqset_range(set, 1, 7);
+	test_assert(r.lo == 3 && r.hi == 7);
+	r = imapd_seqset_range(set, 1, 2);
+	test_assert(r.lo == 2 && r.hi == 3);
+	r = imapd_seqset_range(set, 2, 7);
+	test_assert(r.lo == 2 && r.hi == 2);
+	r = imapd_seqset_range(set, 3, 0);
+	test_assert(r.lo == 0 && r.hi == 0);
+	pool_free(pool);
+	test_end();
+}
+
 /* test_format_list - COPYUID and ESEARCH forms */
 static void
 test_format_list(void)
@@ -285,6 +311,7 @@ main(void)
 	static void (*const tests[])(void) = {
 		test_cases,
 		test_unresolved,
+		test_range,
 		test_format_list,
 		test_big,
 		test_prefixes,

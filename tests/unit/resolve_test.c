@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maps.h"
 #include "params.h"
 #include "resolve.h"
 #include "test.h"
@@ -88,6 +89,7 @@ check_fail(struct resolver *rv, const char *addr, const char *want)
 		test_assert_str(error, want);
 	test_assert(res.transport == NULL && res.address == NULL);
 }
+
 
 /* create_fail - resolver_create() must fail naming want */
 static void
@@ -327,6 +329,30 @@ test_domain_tables(void)
 	test_end();
 }
 
+/* test_maps - the list helpers resolve shares with smtpd and cleanup */
+static void
+test_maps(void)
+{
+	char	name[] = "Mail.Example.ORG.", dot[] = ".";
+
+	test_begin("maps partial keys and domain names");
+	test_assert(maps_partial_keys("hash:/etc/x"));
+	test_assert(maps_partial_keys("inline:{a=b}"));
+	test_assert(!maps_partial_keys("regexp:/etc/re"));
+	test_assert(!maps_partial_keys("static:OK"));
+	maps_domain_name(name);
+	test_assert_str(name, "mail.example.org");
+	maps_domain_name(dot);
+	test_assert_str(dot, ".");
+	test_assert(maps_domain_match("a.test", "a.test", false));
+	test_assert(!maps_domain_match("a.test", "b.a.test", false));
+	test_assert(maps_domain_match("a.test", "b.a.test", true));
+	test_assert(!maps_domain_match("a.test", "ba.test", true));
+	test_assert(maps_domain_match(".a.test", "b.a.test", false));
+	test_assert(!maps_domain_match(".a.test", "a.test", true));
+	test_assert(!maps_domain_match("", "a.test", true));
+	test_end();
+}
 static void
 test_bad_values(void)
 {
@@ -622,6 +648,7 @@ main(void)
 		test_transport_order,
 		test_transport_forms,
 		test_domain_tables,
+		test_maps,
 		test_bad_values,
 		test_parse_transport,
 		test_nexthop_long,

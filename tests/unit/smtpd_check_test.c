@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "log.h"
+#include "maps.h"
 #include "mem.h"
 #include "params.h"
 #include "smtpd/smtpd_check.h"
@@ -913,8 +914,8 @@ static void
 test_split(void)
 {
 	size_t n;
-	char **argv = check_split(" a, b\tinline:{x=1, {y = 2, 3}} ,c"
-				  " static:{a b} {unbalanced, d", &n);
+	char **argv = maps_split(" a, b\tinline:{x=1, {y = 2, 3}} ,c"
+				 " static:{a b} {unbalanced, d", &n);
 
 	test_begin("smtpd_check: splitting restriction lists");
 	test_assert(n == 6);
@@ -927,7 +928,10 @@ test_split(void)
 		test_assert_str(argv[5], "{unbalanced, d");
 	}
 	argv_free(argv);
-	argv = check_split("", &n);
+	argv = maps_split("", &n);
+	test_assert(n == 0 && argv[0] == NULL);
+	argv_free(argv);
+	argv = maps_split(NULL, &n);
 	test_assert(n == 0 && argv[0] == NULL);
 	argv_free(argv);
 	test_end();

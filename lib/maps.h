@@ -1,0 +1,64 @@
+/*
+ * NAME
+ *	maps 3h - lists of tables and domain names in main.cf values
+ * SYNOPSIS
+ *	#include "maps.h"
+ *
+ *	size_t n;
+ *	char **items = maps_split("hash:/etc/a, inline:{x=1, y=2}", &n);
+ *		(n == 2: "hash:/etc/a", "inline:{x=1, y=2}")
+ *	argv_free(items);			(conf.h)
+ *	if (maps_is_separator(c)) ...		(',', ' ', '\t', ...)
+ *
+ *	if (maps_partial_keys("regexp:/etc/re")) ...	(false)
+ *
+ *	maps_domain_name(item);		("Example.ORG." -> "example.org")
+ *	if (maps_domain_match(".example.org", "a.example.org", false)) ...
+ * DESCRIPTION
+ *	The lists of tables (virtual_alias_maps, transport_maps,
+ *	restriction lists) and of domains (mydestination,
+ *	virtual_mailbox_domains, relay_domains) are read the same way
+ *	by smtpd(8), cleanup(8) and the resolver in qmgr(8); these are
+ *	the pieces they share, so that a list means the same thing to
+ *	every daemon.
+ *
+ *	maps_split() splits a list into items on commas and white space,
+ *	except inside braces ("{", "}", nested), so that an inline:{...}
+ *	table stays one item.  Empty items are dropped; NULL is an empty
+ *	list.  The vector is NULL-terminated, its length is stored in
+ *	*n_r, and argv_free() frees it.  maps_is_separator() is the test
+ *	for a separator (a comma or a white-space character); cleanup(8)
+ *	splits the address lists of virtual_alias_maps values with it.
+ *
+ *	maps_partial_keys() says whether a table of this "type:name" is
+ *	a fixed-string table that lookups may query with partial keys
+ *	(the address without its extension, "@domain", parent domains):
+ *	every type but regexp: and static:, which are given only the
+ *	full key.
+ *
+ *	maps_domain_name() makes a domain list item a name to compare
+ *	with: ASCII lowercase, one trailing dot removed (not from ".").
+ *
+ *	maps_domain_match() compares a domain (lowercase, no trailing
+ *	dot) with one name of a domain list: a name matches itself; a
+ *	name with a leading "." matches only its subdomains; with
+ *	subdomains set (relay_domains), a name also matches its
+ *	subdomains, as Postfix's parent_domain_matches_subdomains does.
+ * SECURITY
+ *	Pure: no I/O, no logging, no globals.
+ * SEE ALSO
+ *	dict(3h), conf(3h), resolve(3h), main.cf(5)
+ */
+#ifndef PETREL_MAPS_H
+#define PETREL_MAPS_H
+
+#include "sys_defs.h"
+
+char  **maps_split(const char *text, size_t *n_r);
+bool	maps_is_separator(int c);
+bool	maps_partial_keys(const char *spec);
+void	maps_domain_name(char *name);
+bool	maps_domain_match(const char *name, const char *domain,
+			  bool subdomains);
+
+#endif
