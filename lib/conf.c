@@ -58,21 +58,6 @@ static struct {
 	const char **unknown;		/* conf_unknown_names() result */
 } conf;
 
-/* is_space - white space inside a line */
-static inline bool
-is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* is_name_char - may c appear in a parameter name? */
-static inline bool
-is_name_char(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-	    || (c >= '0' && c <= '9') || c == '_';
-}
-
 /*
  * The item table.
  */
@@ -304,10 +289,9 @@ static int
 expand_braces(const char **pp, const char *end, struct buf *out,
 	      struct buf *why)
 {
-	const char *name = *pp, *q = name, *close, *value;
+	const char *name = *pp, *close, *value;
+	const char *q = name + conf_name_span(name, (size_t)(end - name));
 
-	while (q < end && is_name_char((unsigned char)*q))
-		q++;
 	close = match_brace(q, end);
 	if (close == NULL) {
 		buf_puts(why, "unterminated \"${\"");
@@ -346,8 +330,7 @@ expand_text(const char *text, size_t len, struct buf *out, struct buf *why)
 				return -1;
 			continue;
 		}
-		for (q = p; q < end && is_name_char((unsigned char)*q); q++)
-			 /* scan */ ;
+		q = p + conf_name_span(p, (size_t)(end - p));
 		if (q == p) {
 			/* "$$", or a "$" that starts no reference: literal. */
 			if (p < end && *p == '$')
@@ -425,6 +408,19 @@ const char *
 conf_config_dir(void)
 {
 	return conf.config_dir;
+}
+
+/* conf_log_fallback - log as far as a bad configuration tells, and to stderr */
+void
+conf_log_fallback(void)
+{
+	const char *name = conf_value("syslog_name");
+	const char *fac = conf_value("syslog_facility");
+	const char *file = conf_value("maillog_file");
+	const char *error;
+
+	(void)log_configure(name ? name : "petrel", fac ? fac : "mail",
+			    file, true, &error);
 }
 
 /*
@@ -506,10 +502,10 @@ conf_override(const char *name_eq_value, struct buf *errors)
 		buf_putc(errors, '\n');
 		return -1;
 	}
-	while (is_space((unsigned char)*name))
+	while (conf_is_space((unsigned char)*name))
 		name++;
 	for (len = (size_t)(eq - name);
-	     len > 0 && is_space((unsigned char)name[len - 1]); len--)
+	     len > 0 && conf_is_space((unsigned char)name[len - 1]); len--)
 		 /* trim */ ;
 	if (!conf_name_ok(name, len)) {
 		buf_puts(errors, "override: bad parameter name ");
@@ -517,7 +513,7 @@ conf_override(const char *name_eq_value, struct buf *errors)
 		buf_putc(errors, '\n');
 		return -1;
 	}
-	for (value = eq + 1; is_space((unsigned char)*value); value++)
+	for (value = eq + 1; conf_is_space((unsigned char)*value); value++)
 		 /* skip */ ;
 	conf_init();
 	conf_changed();
@@ -525,7 +521,7 @@ conf_override(const char *name_eq_value, struct buf *errors)
 	free(it->override);
 	it->override = xstrdup(value);
 	len = strlen(it->override);
-	while (len > 0 && is_space((unsigned char)it->override[len - 1]))
+	while (len > 0 && conf_is_space((unsigned char)it->override[len - 1]))
 		it->override[--len] = '\0';
 	return 0;
 }

@@ -91,8 +91,11 @@ void	conf_file_free(struct conf_file *file);
  * and blank lines are skipped (they do not end a logical line).  Lines
  * with NUL bytes, lines longer than CONF_LINE_MAX and continuation lines
  * without a line to continue are reported ("path:line: reason\n") and
- * skipped.  conf_quote() appends text in double quotes with control
- * characters replaced and long text shortened, for error messages.
+ * skipped.  conf_name_span() returns the length of the parameter name
+ * that text starts with (0 if none); conf_is_space() tells white space
+ * inside a line (c is an unsigned char value).  conf_quote() appends
+ * text in double quotes with control characters replaced and long text
+ * shortened, for error messages.
  */
 #define CONF_LINE_MAX	65536		/* bytes in one (logical) line */
 #define CONF_FILE_MAX	(16 * 1024 * 1024)	/* bytes in one file */
@@ -110,6 +113,8 @@ void	conf_lines_init(struct conf_lines *r, const char *path,
 int	conf_lines_next(struct conf_lines *r, struct buf *line,
 			unsigned int *line_r, struct buf *errors);
 bool	conf_name_ok(const char *name, size_t len);	/* [A-Za-z0-9_]+ */
+size_t	conf_name_span(const char *text, size_t len);
+bool	conf_is_space(int c);		/* blank, tab, CR, FF or VT */
 void	conf_quote(struct buf *b, const char *text, size_t len);
 /* Read a whole file (at most CONF_FILE_MAX bytes) into out. */
 int	conf_read_file(const char *path, struct buf *out, const char **error_r);
@@ -136,6 +141,11 @@ int	conf_read_file(const char *path, struct buf *out, const char **error_r);
  * unknown name or a value that does not expand (reference loop, ...).
  * conf_expand() appends the expansion of text to out; error_r is valid
  * until the next call.
+ *
+ * conf_log_fallback() is for reporting a configuration that failed: it
+ * sets up logging, best effort, from the values syslog_name,
+ * syslog_facility and maillog_file have (defaults "petrel" and "mail"
+ * where they do not expand), and keeps stderr.
  */
 int	conf_load(const char *config_dir, struct buf *errors);
 int	conf_override(const char *name_eq_value, struct buf *errors);
@@ -147,6 +157,7 @@ const char *conf_raw(const char *name);	/* as set, or default; NULL unknown */
 bool	conf_is_set(const char *name);	/* set in main.cf or by override */
 const char *conf_value(const char *name); /* expanded; NULL unknown */
 int	conf_expand(const char *text, struct buf *out, const char **error_r);
+void	conf_log_fallback(void);	/* for reporting a bad configuration */
 
 /*
  * Names set in main.cf (or by override) that no table declares, sorted

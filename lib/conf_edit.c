@@ -29,6 +29,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "fd_write.h"
 #include "mem.h"
 
 static struct buf edit_err;
@@ -121,23 +122,6 @@ edit_text(const char *text, size_t len, const char *name, const char *value,
 	}
 }
 
-/* write_all - write everything, retrying short writes */
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* fsync_dir - make a rename in the directory of path durable */
 static int
 fsync_dir(const char *path)
@@ -179,7 +163,7 @@ replace_file(const char *path, const struct buf *text, const struct stat *old,
 	if (fchmod(fd, old ? old->st_mode & 07777 : 0644) < 0
 	    || (old != NULL && geteuid() == 0
 		&& fchown(fd, old->st_uid, old->st_gid) < 0)
-	    || write_all(fd, text->data, text->len) < 0 || fsync(fd) < 0) {
+	    || fd_write_all(fd, text->data, text->len) < 0 || fsync(fd) < 0) {
 		*error_r = edit_error("write %s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);

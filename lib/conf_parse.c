@@ -31,9 +31,9 @@
 
 #define CONF_QUOTE_MAX		60	/* bytes of text in an error */
 
-/* is_space - white space inside a line */
-static inline bool
-is_space(int c)
+/* conf_is_space - white space inside a line */
+bool
+conf_is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -46,16 +46,22 @@ is_name_char(int c)
 	    || (c >= '0' && c <= '9') || c == '_';
 }
 
+/* conf_name_span - length of the parameter name that text starts with */
+size_t
+conf_name_span(const char *text, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && is_name_char((unsigned char)text[n]))
+		n++;
+	return n;
+}
+
 /* conf_name_ok - is this a valid parameter name? */
 bool
 conf_name_ok(const char *name, size_t len)
 {
-	if (len == 0)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!is_name_char((unsigned char)name[i]))
-			return false;
-	return true;
+	return len > 0 && conf_name_span(name, len) == len;
 }
 
 /* conf_quote - append text for an error message, quoted and made safe */
@@ -143,11 +149,11 @@ line_error(struct conf_lines *r, unsigned int line, struct buf *errors,
 static void
 append_piece(struct buf *line, const char *s, size_t len)
 {
-	while (len > 0 && is_space((unsigned char)*s)) {
+	while (len > 0 && conf_is_space((unsigned char)*s)) {
 		s++;
 		len--;
 	}
-	while (len > 0 && is_space((unsigned char)s[len - 1]))
+	while (len > 0 && conf_is_space((unsigned char)s[len - 1]))
 		len--;
 	if (line->len > 0 && len > 0)
 		buf_putc(line, ' ');
@@ -173,7 +179,7 @@ read_logical(struct conf_lines *r, struct buf *line, unsigned int *line_r,
 		size_t plen = nl ? (size_t)(nl - s) : rest;
 		size_t i = 0;
 
-		while (i < plen && is_space((unsigned char)s[i]))
+		while (i < plen && conf_is_space((unsigned char)s[i]))
 			i++;
 		if (i < plen && s[i] != '#' && i == 0 && have)
 			break;		/* the next logical line starts */
@@ -237,9 +243,9 @@ parse_setting(struct buf *line, size_t *name_len_r, const char **value_r,
 	const char *s = line->data;
 	size_t len = line->len, i = 0, j;
 
-	while (i < len && !is_space((unsigned char)s[i]) && s[i] != '=')
+	while (i < len && !conf_is_space((unsigned char)s[i]) && s[i] != '=')
 		i++;
-	for (j = i; j < len && is_space((unsigned char)s[j]); j++)
+	for (j = i; j < len && conf_is_space((unsigned char)s[j]); j++)
 		 /* skip */ ;
 	if (j == len || s[j] != '=') {
 		if (memchr(s, '=', len) == NULL) {
@@ -249,7 +255,7 @@ parse_setting(struct buf *line, size_t *name_len_r, const char **value_r,
 			const char *eq = memchr(s, '=', len);
 			size_t n = (size_t)(eq - s);
 
-			while (n > 0 && is_space((unsigned char)s[n - 1]))
+			while (n > 0 && conf_is_space((unsigned char)s[n - 1]))
 				n--;
 			buf_puts(why, "bad parameter name ");
 			conf_quote(why, s, n);
@@ -263,7 +269,7 @@ parse_setting(struct buf *line, size_t *name_len_r, const char **value_r,
 		conf_quote(why, s, i);
 		return why->data;
 	}
-	for (j++; j < len && is_space((unsigned char)s[j]); j++)
+	for (j++; j < len && conf_is_space((unsigned char)s[j]); j++)
 		 /* skip */ ;
 	*name_len_r = i;
 	*value_r = s + j;

@@ -446,37 +446,15 @@ date_parse_rfc5322(const char *s, size_t len, time_t *t_r, int *tz_r,
 	return ret;
 }
 
-/*
- * split_time - local calendar fields of t in zone tz; t is clamped to
- * years 0-9999 so every field has a printable width.
- */
-static void
-split_time(time_t t, int tz, int64_t *y, int *mon, int *day, int *wday,
-	   int *hms)
-{
-	const int64_t lo = days_from_civil(0, 0, 1) * 86400;
-	const int64_t hi = days_from_civil(9999, 11, 31) * 86400 + 86399;
-	int64_t local = (int64_t) t, days, secs;
-
-	if (local < lo - 200000)
-		local = lo - 200000;
-	if (local > hi + 200000)
-		local = hi + 200000;
-	local += (int64_t) tz * 60;
-	if (local < lo)
-		local = lo;
-	if (local > hi)
-		local = hi;
-	days = local / 86400;
-	secs = local % 86400;
-	if (secs < 0) {
-		secs += 86400;
-		days--;
-	}
-	civil_from_days(days, y, mon, day);
-	*wday = (int) ((days % 7 + 11) % 7);	/* 1970-01-01: Thursday */
-	*hms = (int) secs;
-}
+/* The calendar fields of a time in a zone, for printing. */
+struct civil {
+	int64_t year;
+	int	mon;			/* 0-11 */
+	int	day;
+	int	wday;			/* 0: Sunday */
+	int	hms;			/* seconds since midnight */
+	int	tz;			/* the zone, clamped to four digits */
+};
 
 /* clamp_tz - keep a zone printable as four digits */
 static int
@@ -489,36 +467,71 @@ clamp_tz(int tz)
 	return tz;
 }
 
+/*
+ * split_time - calendar fields of t in zone tz (clamped to four digits);
+ * t is clamped to years 0-9999 so every field has a printable width.
+ */
+static void
+split_time(time_t t, int tz, struct civil *c)
+{
+	const int64_t lo = days_from_civil(0, 0, 1) * 86400;
+	const int64_t hi = days_from_civil(9999, 11, 31) * 86400 + 86399;
+	int64_t local = (int64_t) t, days, secs;
+
+	c->tz = clamp_tz(tz);
+	if (local < lo - 200000)
+		local = lo - 200000;
+	if (local > hi + 200000)
+		local = hi + 200000;
+	local += (int64_t) c->tz * 60;
+	if (local < lo)
+		local = lo;
+	if (local > hi)
+		local = hi;
+	days = local / 86400;
+	secs = local % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	civil_from_days(days, &c->year, &c->mon, &c->day);
+	c->wday = (int) ((days % 7 + 11) % 7);	/* 1970-01-01: Thursday */
+	c->hms = (int) secs;
+}
+
+/* put_clock_zone - append "03:04:05 +0100", the end of both formats */
+static void
+put_clock_zone(struct buf *out, const struct civil *c)
+{
+	int atz = c->tz < 0 ? -c->tz : c->tz;
+
+	buf_printf(out, "%02d:%02d:%02d %c%02d%02d", c->hms / 3600,
+		   c->hms / 60 % 60, c->hms % 60, c->tz < 0 ? '-' : '+',
+		   atz / 60, atz % 60);
+}
+
 /* date_format_rfc5322 - append "Tue, 2 Jan 2024 03:04:05 +0100" */
 void
 date_format_rfc5322(struct buf *out, time_t t, int tz)
 {
-	int64_t y;
-	int mon, day, wday, hms, atz;
+	struct civil c;
 
-	tz = clamp_tz(tz);
-	split_time(t, tz, &y, &mon, &day, &wday, &hms);
-	atz = tz < 0 ? -tz : tz;
-	buf_printf(out, "%s, %d %s %04lld %02d:%02d:%02d %c%02d%02d",
-		   day_abbr[wday], day, month_abbr[mon], (long long) y,
-		   hms / 3600, hms / 60 % 60, hms % 60, tz < 0 ? '-' : '+',
-		   atz / 60, atz % 60);
+	split_time(t, tz, &c);
+	buf_printf(out, "%s, %d %s %04lld ", day_abbr[c.wday], c.day,
+		   month_abbr[c.mon], (long long) c.year);
+	put_clock_zone(out, &c);
 }
 
 /* date_format_imap - append "02-Jan-2024 03:04:05 +0100" */
 void
 date_format_imap(struct buf *out, time_t t, int tz)
 {
-	int64_t y;
-	int mon, day, wday, hms, atz;
+	struct civil c;
 
-	tz = clamp_tz(tz);
-	split_time(t, tz, &y, &mon, &day, &wday, &hms);
-	atz = tz < 0 ? -tz : tz;
-	buf_printf(out, "%02d-%s-%04lld %02d:%02d:%02d %c%02d%02d",
-		   day, month_abbr[mon], (long long) y, hms / 3600,
-		   hms / 60 % 60, hms % 60, tz < 0 ? '-' : '+', atz / 60,
-		   atz % 60);
+	split_time(t, tz, &c);
+	buf_printf(out, "%02d-%s-%04lld ", c.day, month_abbr[c.mon],
+		   (long long) c.year);
+	put_clock_zone(out, &c);
 }
 
 /* fixed_num - exactly n digits at p into *v */
@@ -630,9 +643,8 @@ date_parse_imap_day(const char *s, size_t len, time_t *t_r,
 time_t
 date_local_day(time_t t, int tz)
 {
-	int64_t y;
-	int mon, day, wday, hms;
+	struct civil c;
 
-	split_time(t, clamp_tz(tz), &y, &mon, &day, &wday, &hms);
-	return (time_t) (days_from_civil(y, mon, day) * 86400);
+	split_time(t, tz, &c);
+	return (time_t) (days_from_civil(c.year, c.mon, c.day) * 86400);
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fd_write.h"
 #include "log.h"
 
 int	log_verbose;
@@ -182,22 +183,6 @@ expand_m(struct buf *out, const char *fmt, int saved_errno)
 	}
 }
 
-/* write_all - best-effort full write */
-static void
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 /* emit - send one formatted line to every destination */
 static void
 emit(enum log_level level, const char *text)
@@ -218,13 +203,13 @@ emit(enum log_level level, const char *text)
 		buf_init(&line, 256);
 		buf_printf(&line, "%s %s %s[%ld]: %s%s\n", stamp, log_host,
 			   log_tag, (long)getpid(), level_prefix[level], text);
-		write_all(log_fd, line.data, line.len);
+		(void)fd_write_all(log_fd, line.data, line.len);
 		buf_release(&line);
 	}
 	if (log_dest & LOG_DEST_STDERR) {
 		buf_init(&line, 256);
 		buf_printf(&line, "%s: %s%s\n", log_prog, level_prefix[level], text);
-		write_all(STDERR_FILENO, line.data, line.len);
+		(void)fd_write_all(STDERR_FILENO, line.data, line.len);
 		buf_release(&line);
 	}
 }
@@ -242,7 +227,7 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		log_error_count++;
 	if (log_recursion++ > 0) {
 		/* A failure while logging: say something plain and stop. */
-		write_all(STDERR_FILENO, "log recursion\n", 14);
+		(void)fd_write_all(STDERR_FILENO, "log recursion\n", 14);
 		if (level >= LOG_LEVEL_FATAL)
 			abort();
 		log_recursion--;

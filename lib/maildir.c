@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fd_write.h"
 #include "log.h"
 #include "mem.h"
 #include "maildir.h"
@@ -180,29 +181,6 @@ md_read_file(const char *path, struct buf *out, struct md_fileid *id_r,
 	return 0;
 }
 
-/* md_write_all - write every byte or fail */
-int
-md_write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* md_fsync_dir - make the names in a directory durable */
 int
 md_fsync_dir(const char *path, const char **error_r)
@@ -245,7 +223,7 @@ md_write_atomic(const char *dir, const char *file, const void *data,
 		md_fail(error_r, "create %s: %s", tmp.data, strerror(errno));
 		goto out;
 	}
-	if (md_write_all(fd, data, len) < 0 || fsync(fd) < 0
+	if (fd_write_all(fd, data, len) < 0 || fsync(fd) < 0
 	    || fstat(fd, &st) < 0) {
 		md_fail(error_r, "write %s: %s", tmp.data, strerror(errno));
 		goto out;
@@ -461,7 +439,7 @@ md_copy_fd(int in, int out, uint64_t *size_r, uint64_t *vsize_r,
 			continue;
 		if (n <= 0)
 			break;
-		if (out >= 0 && md_write_all(out, chunk, (size_t)n) < 0) {
+		if (out >= 0 && fd_write_all(out, chunk, (size_t)n) < 0) {
 			md_fail(error_r, "write: %s", strerror(errno));
 			free(chunk);
 			return -1;
@@ -529,7 +507,7 @@ maildir_delivery_write(struct maildir_delivery *d, const void *data,
 		md_fail(error_r, "%s: earlier write failed", d->tmp_path.data);
 		return d->failed;
 	}
-	if (md_write_all(d->fd, data, len) < 0) {
+	if (fd_write_all(d->fd, data, len) < 0) {
 		int err = errno;
 
 		md_fail(error_r, "write %s: %s", d->tmp_path.data,

@@ -7,8 +7,8 @@
  *	is pure and strict, since a list that is accepted wrongly can hand
  *	out a UID twice.  Version 3 adds the expunge history (maildir.h,
  *	EXPUNGE HISTORY) after the message lines; version 2 lists are
- *	still read.  The number and message line helpers are shared with
- *	the change log (maildir_log(3)).
+ *	still read.  The number, UID range and message line helpers are
+ *	shared with the change log (maildir_log(3)).
  * SECURITY
  *	The list is untrusted input (the mailbox owner can edit it): the
  *	parser checks every number, the order of UIDs and every name.
@@ -71,6 +71,34 @@ md_uid_field(const char **pp, const char *end, uint64_t max, uint64_t *value_r)
 	if (!md_uid_number(pp, end, max, value_r) || *pp >= end || **pp != ' ')
 		return false;
 	(*pp)++;
+	return true;
+}
+
+/*
+ * md_uid_range - one range "A" or "A:B" of a UID set: A > 0, B > A,
+ * B below uidnext, and A more than one above prev_last, the last UID of
+ * the range before (0 for the first range: ranges ascend, never touch)
+ */
+bool
+md_uid_range(const char **pp, const char *end, uint32_t uidnext,
+	     uint32_t prev_last, uint32_t *first_r, uint32_t *last_r)
+{
+	const char *p = *pp;
+	uint64_t a, b;
+
+	if (!md_uid_number(&p, end, UINT32_MAX, &a) || a == 0)
+		return false;
+	b = a;
+	if (p < end && *p == ':') {
+		p++;
+		if (!md_uid_number(&p, end, UINT32_MAX, &b) || b <= a)
+			return false;
+	}
+	if (b >= uidnext || (prev_last > 0 && a <= (uint64_t)prev_last + 1))
+		return false;
+	*pp = p;
+	*first_r = (uint32_t)a;
+	*last_r = (uint32_t)b;
 	return true;
 }
 
@@ -209,11 +237,11 @@ static bool
 parse_history(const char *p, const char *end, struct maildir_uidlist *list,
 	      size_t *cap)
 {
-	uint64_t modseq, a, b, prev_last = 0;
+	uint64_t modseq;
 	uint64_t prev = list->history_count > 0 ?
 	    list->history[list->history_count - 1].modseq :
 	    list->history_floor;
-	bool first_range = true;
+	uint32_t a, b, prev_last = 0;
 
 	if (end - p < 2 || memcmp(p, "E ", 2) != 0)
 		return false;
@@ -221,21 +249,12 @@ parse_history(const char *p, const char *end, struct maildir_uidlist *list,
 	if (!md_uid_field(&p, end, list->highestmodseq, &modseq) || modseq <= prev)
 		return false;
 	for (;;) {
-		if (!md_uid_number(&p, end, UINT32_MAX, &a) || a == 0)
-			return false;
-		b = a;
-		if (p < end && *p == ':') {
-			p++;
-			if (!md_uid_number(&p, end, UINT32_MAX, &b) || b <= a)
-				return false;
-		}
-		if (b >= list->uidnext || (!first_range && a <= prev_last + 1)
-		    || uid_present(list, (uint32_t)a, (uint32_t)b))
+		if (!md_uid_range(&p, end, list->uidnext, prev_last, &a, &b)
+		    || uid_present(list, a, b))
 			return false;
 		history_push(&list->history, &list->history_count, cap,
-			     modseq, (uint32_t)a, (uint32_t)b);
+			     modseq, a, b);
 		prev_last = b;
-		first_range = false;
 		if (p == end)
 			return true;
 		if (*p != ',')
@@ -339,12 +358,19 @@ maildir_uidlist_format(const struct maildir_uidlist *list, struct buf *out)
 			buf_printf(out, "E %" PRIu64 " ", h[i].modseq);
 		else
 			buf_putc(out, ',');
-		buf_printf(out, "%" PRIu32, h[i].first);
-		if (h[i].last != h[i].first)
-			buf_printf(out, ":%" PRIu32, h[i].last);
+		md_uid_range_format(out, h[i].first, h[i].last);
 		if (i + 1 == hn || h[i + 1].modseq != h[i].modseq)
 			buf_putc(out, '\n');
 	}
+}
+
+/* md_uid_range_format - "A", or "A:B" when last is above first */
+void
+md_uid_range_format(struct buf *out, uint32_t first, uint32_t last)
+{
+	buf_printf(out, "%" PRIu32, first);
+	if (last != first)
+		buf_printf(out, ":%" PRIu32, last);
 }
 
 /* md_msg_line_format - one message line, LF included */

@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fd_write.h"
 #include "log.h"
 #include "mem.h"
 #include "maildir.h"
@@ -162,30 +163,21 @@ static bool
 parse_gone(const char *p, const char *end, struct maildir_logtx *tx)
 {
 	size_t cap = 0;
-	uint64_t a, b, prev_last = 0;
+	uint32_t a, b, prev_last = 0;
 
 	if (tx->gone_count > 0 || end - p < 2 || memcmp(p, "X ", 2) != 0)
 		return false;
 	p += 2;
 	for (;;) {
-		if (!md_uid_number(&p, end, UINT32_MAX, &a) || a == 0)
-			return false;
-		b = a;
-		if (p < end && *p == ':') {
-			p++;
-			if (!md_uid_number(&p, end, UINT32_MAX, &b) || b <= a)
-				return false;
-		}
-		if (b >= tx->uidnext
-		    || (tx->gone_count > 0 && a <= prev_last + 1))
+		if (!md_uid_range(&p, end, tx->uidnext, prev_last, &a, &b))
 			return false;
 		if (tx->gone_count == cap) {
 			cap = cap < 8 ? 8 : cap * 2;
 			tx->gone = xreallocarray(tx->gone, cap,
 						 sizeof(*tx->gone));
 		}
-		tx->gone[tx->gone_count].first = (uint32_t)a;
-		tx->gone[tx->gone_count++].last = (uint32_t)b;
+		tx->gone[tx->gone_count].first = a;
+		tx->gone[tx->gone_count++].last = b;
 		prev_last = b;
 		if (p == end)
 			return true;
@@ -283,9 +275,7 @@ maildir_logtx_format(const struct maildir_logtx *tx, struct buf *out)
 	}
 	for (size_t i = 0; i < tx->gone_count; i++) {
 		buf_puts(out, i == 0 ? "X " : ",");
-		buf_printf(out, "%" PRIu32, tx->gone[i].first);
-		if (tx->gone[i].last != tx->gone[i].first)
-			buf_printf(out, ":%" PRIu32, tx->gone[i].last);
+		md_uid_range_format(out, tx->gone[i].first, tx->gone[i].last);
 		if (i + 1 == tx->gone_count)
 			buf_putc(out, '\n');
 	}
@@ -635,7 +625,7 @@ log_create(struct maildir_folder *f, const char *path, struct buf *data,
 		  | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		md_fail(error_r, "create %s: %s", path, strerror(errno));
-	} else if (md_write_all(fd, all.data, all.len) < 0) {
+	} else if (fd_write_all(fd, all.data, all.len) < 0) {
 		md_fail(error_r, "write %s: %s", path, strerror(errno));
 		(void)unlink(path);	/* no "C" line: nobody applied it */
 	} else if (fsync(fd) < 0 || fstat(fd, &st) < 0) {
@@ -678,7 +668,7 @@ log_append(struct maildir_folder *f, const char *path, struct buf *data,
 	} else if (st.st_size > priv->log_off
 		   && ftruncate(fd, priv->log_off) < 0) {
 		md_fail(error_r, "truncate %s: %s", path, strerror(errno));
-	} else if (md_write_all(fd, data->data, data->len) < 0) {
+	} else if (fd_write_all(fd, data->data, data->len) < 0) {
 		md_fail(error_r, "write %s: %s", path, strerror(errno));
 		/* No "C" line was written: nobody applied any of it. */
 		(void)ftruncate(fd, priv->log_off);

@@ -110,7 +110,6 @@ int	md_write_atomic(const char *dir, const char *file, const void *data,
 			size_t len, struct md_fileid *id_r,
 			const char **error_r);
 int	md_fsync_dir(const char *path, const char **error_r);
-int	md_write_all(int fd, const void *data, size_t len);
 int	md_rename_noreplace(const char *from, const char *to);
 int	md_link_or_rename(const char *from, const char *to, bool *linked_r);
 void	md_join(struct buf *out, const char *dir, const char *name);
@@ -128,6 +127,9 @@ bool	md_uid_field(const char **pp, const char *end, uint64_t max,
 		     uint64_t *value_r);
 bool	md_uid_number(const char **pp, const char *end, uint64_t max,
 		      uint64_t *value_r);
+bool	md_uid_range(const char **pp, const char *end, uint32_t uidnext,
+		     uint32_t prev_last, uint32_t *first_r, uint32_t *last_r);
+void	md_uid_range_format(struct buf *out, uint32_t first, uint32_t last);
 bool	md_msg_line_parse(const char *p, const char *end, uint32_t uidnext,
 			  uint64_t highestmodseq, uint32_t prev_uid,
 			  struct maildir_msg *msg);

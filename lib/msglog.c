@@ -339,22 +339,34 @@ msglog_path(struct buf *path, const char *queue_dir, const char *log_queue,
 	return 0;
 }
 
-/* msglog_read_fd - read the whole file, at most MSGLOG_MAX bytes */
+/* msglog_size - the size of the open log; -1 unless a regular file */
 static int
-msglog_read_fd(int fd, const char *path, struct buf *out,
-	       const char **error_r)
+msglog_size(int fd, const char *path, off_t *size_r, const char **error_r)
 {
 	struct stat st;
-	ssize_t n;
 
 	if (fstat(fd, &st) < 0)
 		return msglog_error(error_r, "stat %s: %s", path,
 				    strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return msglog_error(error_r, "%s: not a regular file", path);
-	if (st.st_size > MSGLOG_MAX)
+	*size_r = st.st_size;
+	return 0;
+}
+
+/* msglog_read_fd - read the whole file, at most MSGLOG_MAX bytes */
+static int
+msglog_read_fd(int fd, const char *path, struct buf *out,
+	       const char **error_r)
+{
+	off_t size;
+	ssize_t n;
+
+	if (msglog_size(fd, path, &size, error_r) < 0)
+		return -1;
+	if (size > MSGLOG_MAX)
 		return msglog_error(error_r, "%s: log too large (%lld bytes, "
-				    "limit %d)", path, (long long)st.st_size,
+				    "limit %d)", path, (long long)size,
 				    MSGLOG_MAX);
 	for (;;) {
 		buf_reserve(out, 65536);
@@ -554,15 +566,12 @@ static int
 msglog_write(int fd, const char *path, const struct buf *rec,
 	     const char **error_r)
 {
-	struct stat st;
+	off_t size;
 	ssize_t n;
 
-	if (fstat(fd, &st) < 0)
-		return msglog_error(error_r, "stat %s: %s", path,
-				    strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return msglog_error(error_r, "%s: not a regular file", path);
-	if (st.st_size > MSGLOG_MAX - (off_t)rec->len)
+	if (msglog_size(fd, path, &size, error_r) < 0)
+		return -1;
+	if (size > MSGLOG_MAX - (off_t)rec->len)
 		return msglog_error(error_r, "%s: log full (limit %d bytes)",
 				    path, MSGLOG_MAX);
 	do
@@ -571,7 +580,7 @@ msglog_write(int fd, const char *path, const struct buf *rec,
 	if (n < 0 || (size_t)n != rec->len) {
 		int saved = n < 0 ? errno : ENOSPC;
 
-		(void)ftruncate(fd, st.st_size);
+		(void)ftruncate(fd, size);
 		return msglog_error(error_r, "write %s: %s", path,
 				    strerror(saved));
 	}

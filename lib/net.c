@@ -403,6 +403,20 @@ unix_addr(struct sockaddr_un *sun, const char *path, const char **error_r)
 	return 0;
 }
 
+/* unix_socket - a non-blocking UNIX stream socket, and path's address */
+static int
+unix_socket(struct sockaddr_un *sun, const char *path, const char **error_r)
+{
+	int fd;
+
+	if (unix_addr(sun, path, error_r) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return net_error(error_r, "socket: %s", strerror(errno));
+	return fd;
+}
+
 /* remove_stale_socket - unlink path if it is a socket, refuse others */
 static int
 remove_stale_socket(const char *path, const char **error_r)
@@ -571,11 +585,8 @@ net_connect_unix(const char *path, int timeout_ms, const char **error_r)
 	struct sockaddr_un sun;
 	int fd;
 
-	if (unix_addr(&sun, path, error_r) < 0)
+	if ((fd = unix_socket(&sun, path, error_r)) < 0)
 		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return net_error(error_r, "socket: %s", strerror(errno));
 	if (connect_deadline(fd, (struct sockaddr *)&sun, sizeof(sun),
 			     make_deadline(timeout_ms)) < 0) {
 		net_error(error_r, "connect to %s: %s", path, strerror(errno));
@@ -721,11 +732,8 @@ trigger_socket(const char *path, const char *data, size_t len,
 	struct sockaddr_un sun;
 	int fd;
 
-	if (unix_addr(&sun, path, error_r) < 0)
+	if ((fd = unix_socket(&sun, path, error_r)) < 0)
 		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return net_error(error_r, "socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		/*
 		 * A full listen queue: connections wait there already and

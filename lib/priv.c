@@ -200,25 +200,45 @@ priv_drop_extra(const char *user, gid_t extra_gid, bool chroot_dir,
 	return set_ids(uid, gid, extra_gid, user, error_r);
 }
 
-/* priv_drop_ids - become uid/gid for good (a mail session's owner) */
-int
-priv_drop_ids(uid_t uid, gid_t gid, const char **error_r)
+/*
+ * user_ids - the start of priv_drop_ids() and priv_set_eugid(): refuse
+ * ids 0 and invalid ones with refusal, name the user in *who_r.
+ * Returns -1 refused, 0 not root (nothing to do; warned once unless the
+ * process is that user already), 1 go ahead.
+ */
+static int
+user_ids(uid_t uid, gid_t gid, const char *refusal, const char **who_r,
+	 const char **error_r)
 {
 	static char who[64];
 
 	if ((long)uid <= 0 || (long)gid <= 0 || uid == (uid_t)-1
 	    || gid == (gid_t)-1) {
-		*error_r = "refusing to drop privileges to uid or gid 0 (or "
-		    "an invalid id)";
+		*error_r = refusal;
 		return -1;
 	}
 	snprintf(who, sizeof(who), "uid %ld", (long)uid);
+	*who_r = who;
 	if (geteuid() != 0) {
 		/* Already the user: nothing to do and nothing to warn. */
 		if (geteuid() != uid || getuid() != uid)
 			warn_once(who, NULL);
 		return 0;
 	}
+	return 1;
+}
+
+/* priv_drop_ids - become uid/gid for good (a mail session's owner) */
+int
+priv_drop_ids(uid_t uid, gid_t gid, const char **error_r)
+{
+	const char *who;
+	int ret;
+
+	if ((ret = user_ids(uid, gid, "refusing to drop privileges to uid "
+			    "or gid 0 (or an invalid id)", &who,
+			    error_r)) <= 0)
+		return ret;
 	return set_ids(uid, gid, PRIV_NO_GROUP, who, error_r);
 }
 
@@ -272,24 +292,15 @@ back_to_root(int steps)
 int
 priv_set_eugid(uid_t uid, gid_t gid, const char **error_r)
 {
-	static char who[64];
-	int steps;
+	const char *who;
+	int ret, steps;
 
 	if (eu.switched)
 		log_panic("priv_set_eugid: already switched to uid %ld",
 			  (long)geteuid());
-	if ((long)uid <= 0 || (long)gid <= 0 || uid == (uid_t)-1
-	    || gid == (gid_t)-1) {
-		*error_r = "refusing to switch to uid or gid 0 (or an "
-		    "invalid id)";
-		return -1;
-	}
-	snprintf(who, sizeof(who), "uid %ld", (long)uid);
-	if (geteuid() != 0) {
-		if (geteuid() != uid || getuid() != uid)
-			warn_once(who, NULL);
-		return 0;
-	}
+	if ((ret = user_ids(uid, gid, "refusing to switch to uid or gid 0 "
+			    "(or an invalid id)", &who, error_r)) <= 0)
+		return ret;
 	if (save_groups(error_r) < 0)
 		return -1;
 	eu.egid = getegid();

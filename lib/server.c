@@ -236,14 +236,8 @@ server_last_request(void)
 static noreturn void
 config_failed(const char *dir, const struct buf *errors)
 {
-	const char *name = conf_value("syslog_name");
-	const char *fac = conf_value("syslog_facility");
-	const char *file = conf_value("maillog_file");
-	const char *error;
-
 	/* Best effort: the master's stderr is usually /dev/null. */
-	(void)log_configure(name ? name : "petrel", fac ? fac : "mail",
-			    file, true, &error);
+	conf_log_fallback();
 	master_log_lines(LOG_LEVEL_ERROR, errors->data);
 	log_fatal("%s: bad configuration in %s", srv.service, dir);
 }
@@ -549,13 +543,27 @@ work_done(void)
 	idle_start();
 }
 
-/* accept_failed - nothing to accept is normal; anything else is not */
-static void
-accept_failed(void)
+/* drain_on_hup - SIGHUP arrived: finish up instead of taking work */
+static bool
+drain_on_hup(void)
 {
+	if (!got_hup)
+		return false;
+	begin_drain();
+	return true;
+}
+
+/* accept_conn - one connection; -1 if none (normal), fatal otherwise */
+static int
+accept_conn(int fd, char *peer, size_t peer_size)
+{
+	int conn;
+
+	if ((conn = net_accept(fd, peer, peer_size)) >= 0)
+		return conn;
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
 	    || errno == ECONNABORTED || errno == EPROTO)
-		return;
+		return -1;
 	log_fatal("accept connection: %m");
 }
 
@@ -580,14 +588,8 @@ single_ready(int fd, unsigned int events UNUSED, void *ctx UNUSED)
 	char peer[NET_ADDR_SIZE];
 	int conn;
 
-	if (got_hup) {
-		begin_drain();
+	if (drain_on_hup() || (conn = accept_conn(fd, peer, sizeof(peer))) < 0)
 		return;
-	}
-	if ((conn = net_accept(fd, peer, sizeof(peer))) < 0) {
-		accept_failed();
-		return;
-	}
 	work_begins();
 	single_serve(conn, peer);
 	work_done();
@@ -632,14 +634,8 @@ multi_ready(int fd, unsigned int events UNUSED, void *ctx UNUSED)
 	char peer[NET_ADDR_SIZE];
 	int conn;
 
-	if (got_hup) {
-		begin_drain();
+	if (drain_on_hup() || (conn = accept_conn(fd, peer, sizeof(peer))) < 0)
 		return;
-	}
-	if ((conn = net_accept(fd, peer, sizeof(peer))) < 0) {
-		accept_failed();
-		return;
-	}
 	work_begins();
 	srv.n_conns++;
 	srv.use_count++;
@@ -674,10 +670,8 @@ read_trigger_conn(int fd, char *data, size_t size)
 	size_t len = 0;
 	int conn;
 
-	if ((conn = net_accept(fd, NULL, 0)) < 0) {
-		accept_failed();
+	if ((conn = accept_conn(fd, NULL, 0)) < 0)
 		return -1;
-	}
 	while (len < size) {
 		struct pollfd pfd = {.fd = conn, .events = POLLIN};
 		long long left = deadline - ev_now_ms();
@@ -721,11 +715,7 @@ trigger_ready(int fd, unsigned int events UNUSED, void *ctx UNUSED)
 	char data[SERVER_TRIGGER_MAX];
 	ssize_t len;
 
-	if (got_hup) {
-		begin_drain();
-		return;
-	}
-	if ((len = read_trigger(fd, data, sizeof(data))) < 0)
+	if (drain_on_hup() || (len = read_trigger(fd, data, sizeof(data))) < 0)
 		return;
 	work_begins();
 	srv.d->serve_trigger(data, (size_t)len, srv.d->ctx);

@@ -688,13 +688,30 @@ tls_handshake(struct tls_conn *c, int timeout_ms, const char **error_r)
 	return -1;
 }
 
-/* io_failure - map a failed SSL_read_ex/SSL_write_ex for the stream */
-static ssize_t
-io_failure(struct tls_conn *c, int ret, bool reading)
+/* io_start - refuse I/O after a fatal error, else clear the queue */
+static bool
+io_start(struct tls_conn *c)
 {
-	int err = SSL_get_error(c->ssl, ret);
+	if (c->fatal) {
+		errno = c->fatal_errno;
+		return false;
+	}
+	ERR_clear_error();
+	c->sys_errno = 0;
+	return true;
+}
 
-	switch (err) {
+/* io_result - map SSL_read_ex/SSL_write_ex's result for the stream */
+static ssize_t
+io_result(struct tls_conn *c, int ok, size_t done, bool reading)
+{
+	int err;
+
+	if (ok == 1) {
+		c->want = 0;
+		return (ssize_t)done;
+	}
+	switch (err = SSL_get_error(c->ssl, ok)) {
 	case SSL_ERROR_WANT_READ:
 		c->want = POLLIN;
 		errno = EAGAIN;
@@ -723,19 +740,13 @@ static ssize_t
 transport_read(void *ctx, void *data, size_t len)
 {
 	struct tls_conn *c = ctx;
-	size_t done;
+	size_t done = 0;
+	int ok;
 
-	if (c->fatal) {
-		errno = c->fatal_errno;
+	if (!io_start(c))
 		return -1;
-	}
-	ERR_clear_error();
-	c->sys_errno = 0;
-	if (SSL_read_ex(c->ssl, data, len, &done) == 1) {
-		c->want = 0;
-		return (ssize_t)done;
-	}
-	return io_failure(c, 0, true);
+	ok = SSL_read_ex(c->ssl, data, len, &done);
+	return io_result(c, ok, done, true);
 }
 
 /* transport_write - stream transport: bytes to encrypt and send */
@@ -743,19 +754,13 @@ static ssize_t
 transport_write(void *ctx, const void *data, size_t len)
 {
 	struct tls_conn *c = ctx;
-	size_t done;
+	size_t done = 0;
+	int ok;
 
-	if (c->fatal) {
-		errno = c->fatal_errno;
+	if (!io_start(c))
 		return -1;
-	}
-	ERR_clear_error();
-	c->sys_errno = 0;
-	if (SSL_write_ex(c->ssl, data, len, &done) == 1) {
-		c->want = 0;
-		return (ssize_t)done;
-	}
-	return io_failure(c, 0, false);
+	ok = SSL_write_ex(c->ssl, data, len, &done);
+	return io_result(c, ok, done, false);
 }
 
 /* transport_want - poll events OpenSSL waits for after EAGAIN */

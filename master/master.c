@@ -161,13 +161,7 @@ setup_logging(bool keep_stderr)
 static noreturn void
 config_failed(const struct buf *errors)
 {
-	const char *name = conf_value("syslog_name");
-	const char *fac = conf_value("syslog_facility");
-	const char *file = conf_value("maillog_file");
-	const char *error;
-
-	(void)log_configure(name ? name : "petrel", fac ? fac : "mail",
-			    file, true, &error);
+	conf_log_fallback();
 	master_log_lines(LOG_LEVEL_ERROR, errors->data);
 	log_fatal("bad configuration in %s -- not started",
 		  master_config_dir);
