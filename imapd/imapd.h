@@ -197,7 +197,6 @@ int	imapd_flags_parse(struct maildir_folder *f,
 			  uint32_t *flags_r, uint32_t *keywords_r,
 			  const char **error_r);
 void	imapd_mbox_name(struct buf *out, const char *name, bool utf8);
-int	imapd_local_tz(time_t t);
 
 /* imapd_cmd_misc.c */
 imapd_cmd_fn imapd_cmd_capability, imapd_cmd_noop, imapd_cmd_logout,

@@ -42,6 +42,7 @@
 
 #include "buf.h"
 #include "date.h"
+#include "date_local.h"
 #include "log.h"
 #include "login_session.h"
 #include "maildir.h"
@@ -177,7 +178,7 @@ simple_items(struct fetch *fx, size_t i, struct imapd_msg *m)
 	if (fx->items & IMAPD_FETCH_INTERNALDATE) {
 		date = maildir_msg_date(ss->sel, v->uid);
 		item(fx, "INTERNALDATE \"");
-		date_format_imap(&fx->out, date, imapd_local_tz(date));
+		date_format_imap(&fx->out, date, date_local_zone(date));
 		buf_putc(&fx->out, '"');
 	}
 	if (fx->items & IMAPD_FETCH_RFC822_SIZE) {

@@ -608,14 +608,3 @@ imapd_mbox_name(struct buf *out, const char *name, bool utf8)
 	imapd_str_astring(out, enc.data, enc.len, 0);
 	buf_release(&enc);
 }
-
-/* imapd_local_tz - the local zone at t, minutes east of UTC */
-int
-imapd_local_tz(time_t t)
-{
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL)
-		return 0;
-	return (int)(tm.tm_gmtoff / 60);
-}

@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "date_local.h"
 #include "log.h"
 #include "login_session.h"
 #include "maildir.h"
@@ -212,7 +213,7 @@ imapd_session_serve(struct stream *s, const char *peer UNUSED,
 	memset(&ss, 0, sizeof(ss));
 	op.ss = &ss;
 	buf_init(&op.tag, 32);
-	ss.tz = imapd_local_tz(time(NULL));
+	ss.tz = date_local_zone(time(NULL));
 	if (login_session_accept(s, "imap", open_mailbox, &op, &ss.ls) < 0) {
 		buf_release(&op.tag);
 		free(ss.root);

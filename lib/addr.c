@@ -24,6 +24,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "mem.h"
+#include "utf8.h"
 
 /* Parser state: the unread input and where results go. */
 struct scan {
@@ -83,44 +84,6 @@ same_word(const void *data, size_t len, const char *word)
 	return true;
 }
 
-/*
- * utf8_len - length of the well-formed UTF-8 character at p, or 0.
- * RFC 3629 section 4: no overlong forms (C0, C1, E0 80-9F, F0 80-8F),
- * no surrogates (ED A0-BF), nothing above U+10FFFF (F4 90-BF, F5-FF).
- */
-static size_t
-utf8_len(const unsigned char *p, size_t avail)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (avail < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /* addr_utf8_valid - are these bytes well-formed UTF-8? */
 bool
 addr_utf8_valid(const void *data, size_t len)
@@ -129,7 +92,7 @@ addr_utf8_valid(const void *data, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
-		if ((n = utf8_len(p + i, len - i)) == 0)
+		if ((n = utf8_seq_len(p + i, len - i)) == 0)
 			return false;
 		i += n;
 	}
@@ -146,7 +109,7 @@ take_utf8(struct scan *s)
 		fail(s, ADDR_ERR_UTF8, "Non-ASCII address without SMTPUTF8");
 		return 0;
 	}
-	if ((n = utf8_len(s->p, (size_t) (s->end - s->p))) == 0) {
+	if ((n = utf8_seq_len(s->p, (size_t) (s->end - s->p))) == 0) {
 		fail(s, ADDR_ERR_SYNTAX, "Malformed UTF-8 in address");
 		return 0;
 	}

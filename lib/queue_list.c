@@ -32,6 +32,7 @@
 #include "queue.h"
 #include "queue_list.h"
 #include "rec.h"
+#include "utf8.h"
 
 #define LIST_RCPT_INDENT	53	/* column of sender and recipients */
 
@@ -343,33 +344,7 @@ queue_list_scan(const char *queue_dir, unsigned int flags,
 size_t
 queue_list_utf8_len(const unsigned char *s, size_t avail)
 {
-	size_t len;
-	uint32_t cp;
-
-	if (avail == 0)
-		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (avail < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, beyond U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)
-	    || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
+	return avail == 0 ? 0 : utf8_seq_len(s, avail);
 }
 
 /* queue_list_text - text for a terminal: controls and bad bytes as \xNN */

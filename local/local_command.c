@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fd_write.h"
 #include "log.h"
 #include "mem.h"
 #include "params.h"
@@ -60,20 +61,8 @@
 static int
 feed_chunk(const void *data, size_t len, void *ctx)
 {
-	int fd = *(int *)ctx;
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return 1;		/* the command stopped reading */
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	/* A failed write: the command stopped reading. */
+	return fd_write_all(*(int *)ctx, data, len) < 0 ? 1 : 0;
 }
 
 /* env_add - NAME=value, with NUL-free value */

@@ -55,6 +55,7 @@
 #include "buf.h"
 #include "cleanup_client.h"
 #include "cleanup_proto.h"
+#include "date_local.h"
 #include "log.h"
 #include "mem.h"
 #include "params.h"
@@ -63,17 +64,6 @@
 #include "smtpd/smtpd.h"
 
 #define DATA_READ_MAX	65536	/* bytes per read of content */
-
-/* tz_minutes - the local zone's offset from UTC at t */
-static int
-tz_minutes(time_t t)
-{
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL)
-		return 0;
-	return (int)(tm.tm_gmtoff / 60);
-}
 
 /* add_received - our Received: header, first in the content */
 static void
@@ -93,7 +83,7 @@ add_received(struct smtpd_session *sess)
 		.when = time(NULL),
 	};
 
-	ri.tz_minutes = tz_minutes(ri.when);
+	ri.tz_minutes = date_local_zone(ri.when);
 	smtpd_received(&t->content, &ri);
 }
 
