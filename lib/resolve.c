@@ -21,9 +21,10 @@
  *	their subdomains, as in Postfix (parent_domain_matches_subdomains)
  *	and as smtpd(8) decides relay access.  A type:name item is a
  *	table queried with the domain (and, for relay_domains, with
- *	".parent" and "parent" for each parent domain).  This is the same
- *	matching as smtpd/smtpd_check_rcpt.c; smtpd could switch to the
- *	code here.
+ *	".parent" and "parent" for each parent domain, in tables that take
+ *	partial keys: not regexp: or static:).  smtpd/smtpd_check_rcpt.c
+ *	matches the same way, so that smtpd's relay decision and qmgr's
+ *	transport agree.
  *
  *	Address literals: "[a.b.c.d]" and "[ipv6:addr]" are local when
  *	the address is one listed in inet_interfaces ("localhost" stands

@@ -148,7 +148,9 @@ check_domain_match(struct check_ctx *cx, enum check_stage what,
 	for (i = 0; i < list->n_tables; i++) {
 		ret = check_table_lookup(list->tables[i], domain, &value,
 					 &error);
-		if (ret == 0 && list->subdomains && domain[0] != '[')
+		/* As lib/resolve does: parents only in fixed-string tables. */
+		if (ret == 0 && list->subdomains && list->tables[i]->partial
+		    && domain[0] != '[')
 			ret = lookup_parents(list->tables[i], domain, &error);
 		if (ret < 0) {
 			check_tempfail(cx, what, error);

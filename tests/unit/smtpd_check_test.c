@@ -825,6 +825,33 @@ test_alias_maps(void)
 	test_end();
 }
 
+/* test_relay_regexp - parent domains are not looked up in regexp: */
+static void
+test_relay_regexp(void)
+{
+	static const char re[] = "/^relay\\.test$/ OK\n";
+	static const struct scenario cases[] = {
+		{OUT, NULL, "h", "a@b.c", NULL, "user@relay.test", 0, 0},
+		/* qmgr's resolver would not call it relay either. */
+		{OUT, NULL, "h", "a@b.c", NULL, "user@sub.relay.test", 1,
+		 "554 5.7.1 <user@sub.relay.test>: Relay access denied"},
+	};
+	static const struct scenario parents[] = {
+		{OUT, NULL, "h", "a@b.c", NULL, "user@sub.relay.test", 0, 0},
+	};
+	static const char hashed[] = "relay.test OK\n";
+
+	test_begin("smtpd_check: relay_domains tables and parent domains");
+	write_tables();
+	test_write_file("relay_re", re, sizeof(re) - 1);
+	configure("relay_domains = regexp:@DIR@/relay_re\n");
+	run_all(cases, N_ELEMENTS(cases));
+	test_write_file("relay_tab", hashed, sizeof(hashed) - 1);
+	configure("relay_domains = texthash:@DIR@/relay_tab\n");
+	run_all(parents, N_ELEMENTS(parents));
+	test_end();
+}
+
 /* reply_sane - a reply smtpd can send as it is */
 static bool
 reply_sane(int ret, const struct smtpd_reply *r)
@@ -983,6 +1010,7 @@ main(void)
 		test_simple_restrictions,
 		test_malformed,
 		test_alias_maps,
+		test_relay_regexp,
 		test_hostile,
 		test_split,
 		test_cleanup,
