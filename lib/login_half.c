@@ -27,6 +27,7 @@
 #include "login_client.h"
 #include "login_half.h"
 #include "login_session.h"
+#include "net.h"
 #include "params.h"
 #include "stream.h"
 #include "tls.h"
@@ -46,7 +47,7 @@ login_half_init(struct login_half *lh, struct stream *s, const char *peer)
 		snprintf(lh->addr, sizeof(lh->addr), "%s", peer);
 	login_sock_addr(fd, false, lh->laddr, sizeof(lh->laddr), lh->lport,
 			sizeof(lh->lport));
-	lh->loopback = login_addr_loopback(lh->addr);
+	lh->loopback = net_addr_loopback(lh->addr);
 }
 
 /* login_half_start_tls - handshake on the client stream; 0 or -1 */

@@ -46,20 +46,6 @@
 
 #define REQUEST_MAX	(64 * 1024)	/* bytes of one login request */
 
-/* login_addr_loopback - 127.0.0.0/8 or ::1 */
-bool
-login_addr_loopback(const char *addr)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (inet_pton(AF_INET, addr, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, addr, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return false;
-}
-
 /* login_sock_addr - printable address and port of one end of fd */
 void
 login_sock_addr(int fd, bool peer, char *addr, size_t addr_size,
@@ -304,7 +290,7 @@ static enum login_status
 verify(struct login_session *ls, const char *user, const char *password,
        const char **reason_r)
 {
-	bool loopback = login_addr_loopback(ls->client_address);
+	bool loopback = net_addr_loopback(ls->client_address);
 	struct auth_result res;
 	enum auth_status st;
 	const char *error;

@@ -64,9 +64,9 @@
  *	name for logging, serve for each request, nargs the arguments
  *	the program takes after the skeleton flags.
  *
- *	Helpers for both halves: login_addr_loopback() tells a loopback
- *	address; login_sock_addr() gives the printable address and port
- *	of either end of a socket; login_sock_nodelay() sets TCP_NODELAY
+ *	Helpers for both halves (net_addr_loopback() of net(3h) tells a
+ *	loopback address): login_sock_addr() gives the printable address
+ *	and port of either end of a socket; login_sock_nodelay() sets TCP_NODELAY
  *	on a client socket (done for a passed descriptor), since replies
  *	are already written in large pieces and the last small piece of a
  *	long one must not wait for the client's delayed ACK.
@@ -126,7 +126,6 @@ noreturn void login_session_main(int argc, char **argv, const char *name,
 				 void (*serve)(struct stream *, const char *,
 					       void *), int nargs);
 /* Is addr a loopback address (127.0.0.0/8, ::1)? */
-bool	login_addr_loopback(const char *addr);
 /* TCP_NODELAY on a client socket (errors ignored: not TCP). */
 void	login_sock_nodelay(int fd);
 /* Printable address and port of a socket's peer or local end. */

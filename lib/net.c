@@ -694,6 +694,20 @@ net_accept(int listen_fd, char *addr_r, size_t addr_size)
 	return fd;
 }
 
+/* net_addr_loopback - 127.0.0.0/8 or ::1 */
+bool
+net_addr_loopback(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, addr, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return false;
+}
+
 /* send_all - write everything to a non-blocking socket by a deadline */
 static int
 send_all(int fd, const char *data, size_t len, long long deadline)

@@ -57,6 +57,10 @@
  *	never waits for a daemon that does not accept (stopped, busy or
  *	being restarted by master(8)); timeout_ms bounds only the write.
  *
+ *	net_addr_loopback() tells whether a printable address is a
+ *	loopback address (127.0.0.0/8 or ::1); anything else, including
+ *	text that is no address, is not.
+ *
  *	fd_write_nosigpipe() is write(2) for pipes and other non-sockets
  *	(sockets use send(2) with MSG_NOSIGNAL): SIGPIPE is blocked around
  *	the call and a SIGPIPE it caused is discarded, so writing to a dead
@@ -98,6 +102,7 @@ int	net_connect_inet(const char *host, const char *port, int timeout_ms,
 			 const char **error_r);
 
 int	net_accept(int listen_fd, char *addr_r, size_t addr_size);
+bool	net_addr_loopback(const char *addr);
 
 int	net_trigger(const char *path, const char *data, size_t len,
 		    int timeout_ms, const char **error_r);

@@ -28,23 +28,10 @@
 #include <sys/socket.h>
 
 #include "mem.h"
+#include "net.h"
 #include "params.h"
 #include "stream.h"
 #include "smtpd/smtpd.h"
-
-/* is_loopback - 127.0.0.0/8 or ::1 */
-static bool
-is_loopback(const char *addr)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (inet_pton(AF_INET, addr, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, addr, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return false;
-}
 
 /* name_ok - a plausible host name */
 static bool
@@ -117,7 +104,7 @@ smtpd_peer_init(struct smtpd_session *sess, const char *peer)
 
 	snprintf(sess->addr, sizeof(sess->addr), "%s", peer);
 	peer_port(fd, sess->port, sizeof(sess->port));
-	sess->loopback = is_loopback(sess->addr);
+	sess->loopback = net_addr_loopback(sess->addr);
 	sess->name = NULL;
 	if (sess->loopback)
 		sess->name = xstrdup("localhost");

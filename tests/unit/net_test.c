@@ -613,6 +613,28 @@ test_write_nosigpipe(void)
 	test_end();
 }
 
+/* test_addr_loopback - which printable addresses are loopback */
+static void
+test_addr_loopback(void)
+{
+	static const char *const yes[] = {
+		"127.0.0.1", "127.255.255.254", "127.0.0.0", "::1",
+		"0:0:0:0:0:0:0:1",
+	};
+	static const char *const no[] = {
+		"128.0.0.1", "126.255.255.255", "10.0.0.1", "::", "::2",
+		"::ffff:127.0.0.1", "localhost", "", "127.0.0.1 ", "127.1",
+		"[::1]", "unix", "127.0.0.1%lo",
+	};
+
+	test_begin("net_addr_loopback");
+	for (size_t i = 0; i < N_ELEMENTS(yes); i++)
+		test_assert(net_addr_loopback(yes[i]));
+	for (size_t i = 0; i < N_ELEMENTS(no); i++)
+		test_assert(!net_addr_loopback(no[i]));
+	test_end();
+}
+
 /* main - run the tests */
 int
 main(void)
@@ -633,6 +655,7 @@ main(void)
 		test_trigger_full_queue,
 		test_fd_flags,
 		test_write_nosigpipe,
+		test_addr_loopback,
 		NULL
 	};
 
