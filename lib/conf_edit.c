@@ -122,30 +122,6 @@ edit_text(const char *text, size_t len, const char *name, const char *value,
 	}
 }
 
-/* fsync_dir - make a rename in the directory of path durable */
-static int
-fsync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd, status = 0;
-
-	if (slash == NULL)
-		dir = xstrdup(".");
-	else if (slash == path)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(path, (size_t)(slash - path));
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || fsync(fd) < 0)
-		status = -1;
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return status;
-}
-
 /* replace_file - write text to a temporary file and rename it to path */
 static int
 replace_file(const char *path, const struct buf *text, const struct stat *old,
@@ -177,7 +153,7 @@ replace_file(const char *path, const struct buf *text, const struct stat *old,
 		return -1;
 	}
 	free(tmp);
-	if (fsync_dir(path) < 0) {
+	if (fd_sync_parent(path) < 0) {
 		*error_r = edit_error("fsync directory of %s: %s", path,
 				      strerror(errno));
 		return -1;

@@ -43,6 +43,7 @@
 
 #include "buf.h"
 #include "dict_impl.h"
+#include "fd_write.h"
 #include "log.h"
 #include "mem.h"
 
@@ -146,28 +147,6 @@ dict_tmp_create(struct dict_tmpfile *t, const char *final_path,
 	return 0;
 }
 
-/* sync_dir - make a rename in the directory of path durable */
-static void
-sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd;
-
-	if (slash == NULL)
-		dir = xstrdup(".");
-	else if (slash == path)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(path, (size_t)(slash - path));
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (fsync(fd) < 0 && errno != EINVAL))
-		log_warn("fsync directory %s: %m", dir);
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-}
-
 /* dict_tmp_commit - sync the temporary file and rename it into place */
 int
 dict_tmp_commit(struct dict_tmpfile *t, struct buf *error)
@@ -194,7 +173,8 @@ dict_tmp_commit(struct dict_tmpfile *t, struct buf *error)
 		dict_tmp_abort(t);
 		return -1;
 	}
-	sync_dir(t->final.data);
+	if (fd_sync_parent(t->final.data) < 0 && errno != EINVAL)
+		log_warn("fsync the directory of %s: %m", t->final.data);
 	buf_release(&t->path);
 	buf_release(&t->final);
 	return 0;

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	fd_write 3 - write a whole buffer to a file descriptor
+ *	fd_write 3 - whole writes, and durable names in a directory
  * SYNOPSIS
  *	#include "fd_write.h"
  * DESCRIPTION
@@ -11,9 +11,13 @@
 #include "sys_defs.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fd_write.h"
+#include "mem.h"
 
 /* fd_write_all - write everything, retrying short writes; 0 or -1 */
 int
@@ -36,4 +40,28 @@ fd_write_all(int fd, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* fd_sync_parent - fsync the directory holding path; 0 or -1 (errno) */
+int
+fd_sync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd, status = -1, saved;
+
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(path, (size_t)(slash - path));
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		status = fsync(fd);
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+	}
+	free(dir);
+	return status;
 }

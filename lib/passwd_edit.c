@@ -37,7 +37,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,22 +250,6 @@ edit_text(struct edit *ed, const struct buf *old, struct buf *out,
 	return 0;
 }
 
-/* sync_dir - fsync the directory that holds path */
-static int
-sync_dir(const char *path)
-{
-	char *copy = xstrdup(path);
-	int fd, status = -1;
-
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		status = fsync(fd);
-		close(fd);
-	}
-	free(copy);
-	return status;
-}
-
 /* text_file_replace - write text to path.tmp, then rename it over path */
 int
 text_file_replace(const char *path, const struct buf *text,
@@ -299,7 +282,7 @@ text_file_replace(const char *path, const struct buf *text,
 		return -1;
 	}
 	free(tmp);
-	if (sync_dir(path) < 0) {
+	if (fd_sync_parent(path) < 0) {
 		*error_r = set_error("fsync the directory of %s: %m", path);
 		return -1;
 	}
