@@ -118,6 +118,16 @@ def proc_status(pid):
     return out
 
 
+def argv_of(pid):
+    """The command line of pid as a list of bytes, or [] once it has
+    gone (a child listed a moment ago may exit before it is read)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().split(b"\0")[:-1]
+    except OSError:
+        return []
+
+
 def children_of(pid):
     """PIDs whose parent is pid."""
     kids = []

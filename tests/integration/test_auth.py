@@ -29,23 +29,13 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from petrel_test import (IS_ROOT, SandboxTestCase, children_of,  # noqa: E402
-                         prog, proc_status, run, wait_for)
+from petrel_test import (IS_ROOT, SandboxTestCase, argv_of,  # noqa: E402
+                         children_of, prog, proc_status, run, wait_for)
 
 DEMO = "demo@example.test"
 RESULT = re.compile(r"^status=(\S+) user=(\S*) uid=(-?\d+) gid=(-?\d+) "
                     r"home=(\S*) reason=(.*) ms=(\d+)$")
 AUTH_LINE = "auth      unix  -       n       n       -       -       auth\n"
-
-
-def cmdline(pid):
-    """The command line of pid, or "" once it has gone (a child listed a
-    moment ago may exit before we read it)."""
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().decode(errors="replace")
-    except OSError:
-        return ""
 
 
 def parse_result(out):
@@ -371,7 +361,7 @@ class AuthServiceTest(AuthTestCase):
 
     def auth_pids(self):
         return [k for k in children_of(self.sb.master_pid())
-                if "libexec/auth" in cmdline(k)]
+                if b"libexec/auth" in b" ".join(argv_of(k))]
 
     def test_reload_closes_idle_connections(self):
         self.assertEqual(self.verify(DEMO, "secret-Pw1")[1]["status"], "ok")

@@ -28,8 +28,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from petrel_test import (IS_ROOT, Sandbox, children_of, proc_status, prog,
-                         run, wait_for)
+from petrel_test import (IS_ROOT, Sandbox, argv_of, children_of,
+                         proc_status, prog, run, wait_for)
 
 USER = "demo@example.test"
 PASSWORD = "secret-Pw1"
@@ -333,10 +333,8 @@ class TestLogin(ImapBase):
         self.ok(m.select("INBOX"))
         login = session = None
         for k in children_of(self.sb.master_pid()):
-            try:
-                with open("/proc/%d/cmdline" % k, "rb") as f:
-                    cmd = f.read().split(b"\0")
-            except OSError:
+            cmd = argv_of(k)
+            if not cmd:
                 continue
             if cmd[0].endswith(b"/imapd_session"):
                 # The session half: a program of its own, no OpenSSL.
@@ -881,11 +879,7 @@ class TestConfig(ImapBase):
                     self.ok(m.login(USER, PASSWORD))
                     self.ok(m.select("INBOX"))
                     for k in children_of(self.sb.master_pid()):
-                        try:
-                            with open("/proc/%d/cmdline" % k, "rb") as f:
-                                cmd = f.read().split(b"\0")
-                        except OSError:
-                            continue
+                        cmd = argv_of(k)
                         if b"session" in cmd[1:]:
                             return cmd
                 finally:

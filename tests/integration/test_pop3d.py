@@ -24,7 +24,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from petrel_test import (IS_ROOT, Sandbox, children_of, pid_alive,
+from petrel_test import (IS_ROOT, Sandbox, argv_of, children_of, pid_alive,
                          proc_status, prog, run, wait_for)
 
 USER = "demo@example.test"
@@ -549,9 +549,8 @@ class TestPop3Commands(Pop3Base):
         kids = children_of(self.sb.master_pid())
         login = session = None
         for k in kids:
-            try:
-                cmd = self.read("/proc/%d/cmdline" % k).split(b"\0")
-            except OSError:
+            cmd = argv_of(k)
+            if not cmd:
                 continue
             if cmd[0].endswith(b"/pop3d_session"):
                 # The session half: a program of its own, no OpenSSL.

@@ -25,8 +25,8 @@ import subprocess
 import time
 import unittest
 
-from petrel_test import (BUILD, IS_ROOT, SandboxTestCase, children_of,
-                         pid_alive, prog, run, wait_for)
+from petrel_test import (BUILD, IS_ROOT, SandboxTestCase, argv_of,
+                         children_of, pid_alive, prog, run, wait_for)
 
 FAKE_AGENT = os.path.join(BUILD, "tests", "fake_agent")
 QFILE_MAKE = os.path.join(BUILD, "tests", "qfile_make")
@@ -435,12 +435,8 @@ class QmgrTriggerTest(QmgrTest):
     def qmgr_pid(self):
         """The qmgr of this sandbox (a child of its master)."""
         for pid in children_of(self.sb.master_pid() or -1):
-            try:
-                with open("/proc/%d/cmdline" % pid, "rb") as f:
-                    argv0 = f.read().split(b"\0")[0]
-            except OSError:
-                continue
-            if os.path.basename(argv0) == b"qmgr":
+            cmd = argv_of(pid)
+            if cmd and os.path.basename(cmd[0]) == b"qmgr":
                 return pid
         return None
 
