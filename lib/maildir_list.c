@@ -200,16 +200,8 @@ static bool
 uid_present(const struct maildir_uidlist *list, uint32_t first,
 	    uint32_t last)
 {
-	size_t lo = 0, hi = list->count;
+	size_t lo = md_msgs_lower(list->msgs, list->count, first);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (list->msgs[mid].uid < first)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < list->count && list->msgs[lo].uid <= last;
 }
 

@@ -175,6 +175,8 @@ int	md_locate(struct maildir_folder *f, struct maildir_msg *msg,
 struct maildir_folder *md_folder_new(const char *root, const char *path,
 				     const char *name);
 bool	md_name_warn(struct maildir_folder *f, const char *name);
+size_t	md_msgs_lower(const struct maildir_msg *msgs, size_t count,
+		      uint32_t uid);
 size_t	md_msg_lower(const struct maildir_folder *f, uint32_t uid);
 void	md_dir_mtime(struct maildir_folder *f, const char *sub,
 		     struct timespec *mtime_r);

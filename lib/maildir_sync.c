@@ -806,21 +806,28 @@ maildir_msg_by_uid(const struct maildir_folder *f, uint32_t uid)
 	return NULL;
 }
 
-/* md_msg_lower - the first index of the view with a UID >= uid */
+/* md_msgs_lower - the first index of msgs (ascending UID) with UID >= uid */
 size_t
-md_msg_lower(const struct maildir_folder *f, uint32_t uid)
+md_msgs_lower(const struct maildir_msg *msgs, size_t count, uint32_t uid)
 {
-	size_t lo = 0, hi = f->count;
+	size_t lo = 0, hi = count;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (f->msgs[mid].uid < uid)
+		if (msgs[mid].uid < uid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* md_msg_lower - the first index of the view with a UID >= uid */
+size_t
+md_msg_lower(const struct maildir_folder *f, uint32_t uid)
+{
+	return md_msgs_lower(f->msgs, f->count, uid);
 }
 
 /* maildir_msg_path - the full path of a message */
