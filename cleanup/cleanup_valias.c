@@ -110,7 +110,7 @@ cleanup_valias_open(const char *maps, const char **error_r)
 	static struct buf error;
 	struct cleanup_valias *va = xcalloc(1, sizeof(*va));
 	size_t n, i;
-	char  **specs = maps_split(maps, &n);
+	char  **specs = conf_split(maps, &n);
 	const char *why;
 	struct dict *d;
 
@@ -238,7 +238,7 @@ item_len(const char *s)
 		else if (s[len] == '\\' && quoted && s[len + 1] != '\0')
 			len++;
 		else if (!quoted
-			 && maps_is_separator((unsigned char) s[len]))
+			 && conf_list_separator((unsigned char) s[len]))
 			break;
 	}
 	return len;
@@ -254,7 +254,7 @@ split_value(struct expansion *ex, const char *value, size_t *n_r)
 
 	for (;;) {
 		while (*value != '\0'
-		       && maps_is_separator((unsigned char) *value))
+		       && conf_list_separator((unsigned char) *value))
 			value++;
 		if (*value == '\0')
 			break;

@@ -165,8 +165,13 @@ void	conf_log_fallback(void);	/* for reporting a bad configuration */
  */
 size_t	conf_unknown_names(const char ***names_r);
 
-/* Split a list value on commas and white space; caller frees with argv_free. */
+/*
+ * Split a list value on commas and white space, except inside braces
+ * ("{", "}", nested: an inline:{...} table is one item); empty items
+ * are dropped, NULL is an empty list; caller frees with argv_free.
+ */
 char  **conf_split(const char *value, size_t *n_r);
+bool	conf_list_separator(int c);	/* ',' or white space */
 void	argv_free(char **argv);
 
 /*

@@ -432,21 +432,46 @@ conf_parse_bool(const char *text, bool *value_r)
  * Lists.
  */
 
-/* conf_split - split on commas and white space, drop empty items */
+#define LIST_SEPARATORS	", \t\r\n\f\v"
+
+/* conf_list_separator - a comma or white space: between list items */
+bool
+conf_list_separator(int c)
+{
+	return c != '\0' && strchr(LIST_SEPARATORS, c) != NULL;
+}
+
+/* list_item_len - length of the item at s; braces protect separators */
+static size_t
+list_item_len(const char *s)
+{
+	size_t len, depth = 0;
+
+	for (len = 0; s[len] != '\0'; len++) {
+		if (s[len] == '{')
+			depth++;
+		else if (s[len] == '}' && depth > 0)
+			depth--;
+		else if (depth == 0 && conf_list_separator(s[len]))
+			break;
+	}
+	return len;
+}
+
+/* conf_split - split on commas and white space outside braces */
 char  **
 conf_split(const char *value, size_t *n_r)
 {
-	static const char seps[] = ", \t\r\n\f\v";
 	size_t n = 0, cap = 8;
 	char **argv = xcalloc(cap, sizeof(*argv));
 
-	for (;;) {
+	for (value = value != NULL ? value : "";;) {
 		size_t len;
 
-		value += strspn(value, seps);
+		value += strspn(value, LIST_SEPARATORS);
 		if (*value == '\0')
 			break;
-		len = strcspn(value, seps);
+		len = list_item_len(value);
 		if (n + 1 == cap) {
 			if (size_mul(cap, 2, &cap) < 0)
 				log_panic("conf_split: too many items");

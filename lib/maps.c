@@ -16,62 +16,7 @@
 
 #include <string.h>
 
-#include "log.h"
 #include "maps.h"
-#include "mem.h"
-
-/* maps_is_separator - comma or white space: what separates list items */
-bool
-maps_is_separator(int c)
-{
-	return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'
-	    || c == '\f' || c == '\v';
-}
-
-/* item_len - length of the item at s; braces protect separators */
-static size_t
-item_len(const char *s)
-{
-	size_t len, depth = 0;
-
-	for (len = 0; s[len] != '\0'; len++) {
-		if (s[len] == '{')
-			depth++;
-		else if (s[len] == '}' && depth > 0)
-			depth--;
-		else if (depth == 0
-			 && maps_is_separator((unsigned char) s[len]))
-			break;
-	}
-	return len;
-}
-
-/* maps_split - the items of a list; free with argv_free() */
-char  **
-maps_split(const char *text, size_t *n_r)
-{
-	size_t n = 0, cap = 8, len;
-	char  **argv = xcalloc(cap, sizeof(*argv));
-
-	for (text = text ? text : "";;) {
-		while (*text != '\0'
-		       && maps_is_separator((unsigned char) *text))
-			text++;
-		if (*text == '\0')
-			break;
-		len = item_len(text);
-		if (n + 1 == cap) {
-			if (size_mul(cap, 2, &cap) < 0)
-				log_panic("maps_split: too many items");
-			argv = xreallocarray(argv, cap, sizeof(*argv));
-		}
-		argv[n++] = xstrndup(text, len);
-		text += len;
-	}
-	argv[n] = NULL;
-	*n_r = n;
-	return argv;
-}
 
 /* maps_partial_keys - may a table of this type get partial keys? */
 bool

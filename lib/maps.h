@@ -4,12 +4,6 @@
  * SYNOPSIS
  *	#include "maps.h"
  *
- *	size_t n;
- *	char **items = maps_split("hash:/etc/a, inline:{x=1, y=2}", &n);
- *		(n == 2: "hash:/etc/a", "inline:{x=1, y=2}")
- *	argv_free(items);			(conf.h)
- *	if (maps_is_separator(c)) ...		(',', ' ', '\t', ...)
- *
  *	if (maps_partial_keys("regexp:/etc/re")) ...	(false)
  *
  *	maps_domain_name(item);		("Example.ORG." -> "example.org")
@@ -22,13 +16,8 @@
  *	the pieces they share, so that a list means the same thing to
  *	every daemon.
  *
- *	maps_split() splits a list into items on commas and white space,
- *	except inside braces ("{", "}", nested), so that an inline:{...}
- *	table stays one item.  Empty items are dropped; NULL is an empty
- *	list.  The vector is NULL-terminated, its length is stored in
- *	*n_r, and argv_free() frees it.  maps_is_separator() is the test
- *	for a separator (a comma or a white-space character); cleanup(8)
- *	splits the address lists of virtual_alias_maps values with it.
+ *	The lists themselves are split with conf_split() (conf(3h)),
+ *	which keeps an inline:{...} table one item.
  *
  *	maps_partial_keys() says whether a table of this "type:name" is
  *	a fixed-string table that lookups may query with partial keys
@@ -54,8 +43,6 @@
 
 #include "sys_defs.h"
 
-char  **maps_split(const char *text, size_t *n_r);
-bool	maps_is_separator(int c);
 bool	maps_partial_keys(const char *spec);
 void	maps_domain_name(char *name);
 bool	maps_domain_match(const char *name, const char *domain,

@@ -417,7 +417,7 @@ parse_domains(struct resolver *rv, const char *param, const char *text,
 	      bool subdomains, struct rv_domains *list, struct buf *errors)
 {
 	size_t n, i;
-	char  **argv = maps_split(text, &n);
+	char  **argv = conf_split(text, &n);
 	struct rv_table *t;
 	const char *why;
 	int ret = 0;
@@ -468,7 +468,7 @@ parse_transport_maps(struct resolver *rv, const char *text,
 		     struct buf *errors)
 {
 	size_t n, i;
-	char  **argv = maps_split(text, &n);
+	char  **argv = conf_split(text, &n);
 	struct rv_table *t;
 	const char *why;
 	int ret = 0;
@@ -507,7 +507,7 @@ static void
 parse_ifaces(struct resolver *rv, const char *text)
 {
 	size_t n, i;
-	char  **argv = maps_split(text, &n);
+	char  **argv = conf_split(text, &n);
 
 	for (i = 0; i < n; i++) {
 		if (strcasecmp(argv[i], "all") == 0

@@ -8,7 +8,7 @@
  *	which restrictions exist: {name, handler, flags}.  A new
  *	restriction is one row and one handler.
  *
- *	Lists are split with maps_split(): on commas and white space,
+ *	Lists are split with conf_split(): on commas and white space,
  *	except inside braces, so that "check_client_access
  *	inline:{a=OK, b=OK}" keeps its table whole.
  *
@@ -240,7 +240,7 @@ check_parse_list(struct smtpd_check *chk, const char *param,
 		 struct restriction_list *list, struct buf *errors)
 {
 	size_t n, i, before = errors->len;
-	char  **argv = maps_split(text, &n);
+	char  **argv = conf_split(text, &n);
 	const struct restriction_def *def;
 	struct check_table *t;
 
@@ -297,7 +297,7 @@ check_parse_domains(struct smtpd_check *chk, const char *param,
 		    struct domain_list *list, struct buf *errors)
 {
 	size_t n, i;
-	char  **argv = maps_split(text, &n);
+	char  **argv = conf_split(text, &n);
 
 	memset(list, 0, sizeof(*list));
 	list->param = param;
@@ -340,7 +340,7 @@ check_parse_tables(struct smtpd_check *chk, const char *param,
 		   struct table_list *list, struct buf *errors)
 {
 	size_t n, i;
-	char  **argv = maps_split(text, &n);
+	char  **argv = conf_split(text, &n);
 	struct check_table *t;
 
 	list->param = param;

@@ -941,7 +941,7 @@ static void
 test_split(void)
 {
 	size_t n;
-	char **argv = maps_split(" a, b\tinline:{x=1, {y = 2, 3}} ,c"
+	char **argv = conf_split(" a, b\tinline:{x=1, {y = 2, 3}} ,c"
 				 " static:{a b} {unbalanced, d", &n);
 
 	test_begin("smtpd_check: splitting restriction lists");
@@ -955,10 +955,10 @@ test_split(void)
 		test_assert_str(argv[5], "{unbalanced, d");
 	}
 	argv_free(argv);
-	argv = maps_split("", &n);
+	argv = conf_split("", &n);
 	test_assert(n == 0 && argv[0] == NULL);
 	argv_free(argv);
-	argv = maps_split(NULL, &n);
+	argv = conf_split(NULL, &n);
 	test_assert(n == 0 && argv[0] == NULL);
 	argv_free(argv);
 	test_end();
