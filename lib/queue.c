@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +264,29 @@ bool
 queue_temp_name(const char *name)
 {
 	return strncmp(name, "t.", 2) == 0;
+}
+
+/* writer_gone - has the process named in "t.PID.N" exited? */
+static bool
+writer_gone(const char *name)
+{
+	char   *end;
+	long	pid;
+
+	errno = 0;
+	pid = strtol(name + 2, &end, 10);
+	if (errno != 0 || end == name + 2 || *end != '.' || pid <= 0)
+		return false;
+	/* EPERM: alive (another user's petrel-drop); ESRCH: gone. */
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/* queue_temp_stale - may a scan remove this temporary file? */
+bool
+queue_temp_stale(const char *name, const struct stat *st, time_t now,
+		 time_t max_age)
+{
+	return now - st->st_mtime > max_age || writer_gone(name);
 }
 
 /* rename_noreplace - rename that never replaces an existing file */

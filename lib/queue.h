@@ -89,6 +89,15 @@
  *	committed is unlinked first, so an aborted message leaves nothing
  *	behind.  A crash before the rename leaves a temporary file that
  *	qmgr removes at start (queue_temp_name() recognises one).
+ *	petrel-drop(1) names its files in maildrop/ the same way.
+ *
+ *	queue_temp_stale() says whether such a temporary file, whose
+ *	status is st, may be removed at time now by a scan (pickup(8),
+ *	qmgr(8)): when it was last changed more than max_age seconds ago
+ *	(a writer that hangs), or when the process named by its PID no
+ *	longer exists (kill(2) with signal 0 fails with ESRCH; EPERM,
+ *	another user's live process, counts as alive).  A name without a
+ *	well-formed PID is left to the age test.
  *
  *	queue_file_move() renames a message between queues (for qmgr):
  *	it never replaces a file, makes a missing hash subdirectory (and
@@ -106,8 +115,10 @@
 #include "sys_defs.h"
 
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -155,6 +166,8 @@ void	queue_path(struct buf *out, const char *queue_dir,
 		   const char *queue_name, const char *id);
 /* Is name a temporary file of queue_file_create()? */
 bool	queue_temp_name(const char *name);
+bool	queue_temp_stale(const char *name, const struct stat *st, time_t now,
+			 time_t max_age);
 
 struct queue_file {
 	int	fd;			/* the file, read-write */

@@ -67,7 +67,6 @@
 #include "mem.h"
 #include "params.h"
 #include "queue.h"
-#include "queue_temp.h"
 #include "rec.h"
 #include "server.h"
 

@@ -53,7 +53,6 @@
 #include "mem.h"
 #include "params.h"
 #include "queue.h"
-#include "queue_temp.h"
 
 #include "qmgr.h"
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -437,6 +438,36 @@ test_many_and_move(void)
 	test_end();
 }
 
+/* test_temp_stale - when a scan may remove a writer's temporary file */
+static void
+test_temp_stale(void)
+{
+	struct stat st = {0};
+	time_t now = 1000000;
+	char alive[64], gone[64];
+	pid_t pid;
+	int status;
+
+	test_begin("queue_temp_stale");
+	fflush(stdout);
+	if ((pid = fork()) == 0)
+		_exit(0);
+	test_assert(pid > 0 && waitpid(pid, &status, 0) == pid);
+	snprintf(alive, sizeof(alive), "t.%ld.1", (long)getpid());
+	snprintf(gone, sizeof(gone), "t.%ld.1", (long)pid);
+	st.st_mtime = now - 10;
+	test_assert(!queue_temp_stale(alive, &st, now, 60));
+	test_assert(queue_temp_stale(gone, &st, now, 60));
+	/* A name without a PID: only its age counts. */
+	test_assert(!queue_temp_stale("t.x.1", &st, now, 60));
+	test_assert(!queue_temp_stale("t.0.1", &st, now, 60));
+	test_assert(!queue_temp_stale("t.12", &st, now, 60));
+	st.st_mtime = now - 61;
+	test_assert(queue_temp_stale(alive, &st, now, 60));
+	test_assert(queue_temp_stale("t.x.1", &st, now, 60));
+	test_end();
+}
+
 int
 main(void)
 {
@@ -450,6 +481,7 @@ main(void)
 		test_abort,
 		test_collision,
 		test_many_and_move,
+		test_temp_stale,
 		NULL
 	};
 
